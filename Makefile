@@ -1,0 +1,25 @@
+# The course's two commands:  make site  (build the website)  and  make test  (run every test).
+# Each installs what a fresh machine lacks first.
+PYTHON ?= python3
+SETUP := .setup-stamp
+
+.PHONY: site test setup system-packages
+
+# Python and front-end dependencies, installed once per change of the files that pin them.
+$(SETUP): pyproject.toml package.json package-lock.json
+	$(PYTHON) -m pip install --quiet -e ".[all]"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(SETUP)
+
+setup: $(SETUP)
+
+# Chromium (browser tests) and bubblewrap (the grading sandbox) come from Debian.
+system-packages:
+	@command -v chromium >/dev/null && command -v bwrap >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap)
+
+site: $(SETUP)
+	LOSSOPT_STATIC_FIGURES=1 jupyter-book build . --warningiserror --keep-going
+
+test: $(SETUP) system-packages site
+	$(PYTHON) -m pytest

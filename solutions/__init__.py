@@ -1,0 +1,1 @@
+"""Private reference implementation of the course: never shipped to students."""
