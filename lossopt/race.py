@@ -1,0 +1,259 @@
+"""The optimizer race, and the family tree it comes from.
+
+A race runs several optimizers, each an ``(init, step)`` pair, from the same
+start on the same surface and keeps every path::
+
+    from lossopt.race import race, plot_race
+    paths = race({"adam": (adam_init, adam_step)}, "ravine", n_steps=100)
+    plot_race(ax, "ravine", paths, upto=50)
+
+The book races the reference optimizers; a problem set races the student's.
+Learning rates are not portable between surfaces (a steep surface needs a
+small one), so :data:`RACE_HYPER` suggests, per surface, hyperparameters that
+let each of the course's eight optimizers behave sensibly there.
+
+:func:`draw_family_tree` draws how the optimizers descend from gradient
+descent (after Ha's lecture slides, which the course's lecture follows).
+"""
+
+import copy
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from lossopt.plotting import PATH_COLORS, plot_contours
+from lossopt.surfaces import Surface, get_surface
+from lossopt.trajectory import Trajectory, run
+
+# ------------------------------------------------------------ family tree
+
+#: Each optimizer of the tree: (label, x, y, branch).  Branch "direction"
+#: changes which way a step goes, "size" how long it is, "both" combines them.
+FAMILY_NODES = {
+    "gd": ("GD", 0.0, 1.0, "root"),
+    "sgd": ("SGD", 1.0, 1.0, "root"),
+    "momentum": ("Momentum", 2.1, 2.0, "direction"),
+    "nag": ("NAG", 3.3, 2.0, "direction"),
+    "adagrad": ("Adagrad", 2.1, 0.0, "size"),
+    "rmsprop": ("RMSProp", 3.3, 0.0, "size"),
+    "adadelta": ("AdaDelta", 4.5, 0.0, "size"),
+    "adam": ("Adam", 4.5, 1.0, "both"),
+    "nadam": ("Nadam", 5.7, 1.4, "both"),
+}
+
+#: (parent, child): the child keeps the parent's idea and adds one of its own.
+FAMILY_EDGES = (
+    ("gd", "sgd"),
+    ("sgd", "momentum"),
+    ("momentum", "nag"),
+    ("sgd", "adagrad"),
+    ("adagrad", "rmsprop"),
+    ("rmsprop", "adadelta"),
+    ("rmsprop", "adam"),
+    ("momentum", "adam"),
+    ("adam", "nadam"),
+    ("nag", "nadam"),
+)
+
+_BRANCH_COLORS = {"root": "#e0e0e0", "direction": "#cfe2f3",
+                  "size": "#fce5cd", "both": "#d9ead3"}
+_BOX_WIDTH, _BOX_HEIGHT = 0.9, 0.42
+
+
+def _box_edge(start, end):
+    """Where the segment from box centre ``start`` towards ``end`` leaves the box."""
+    direction = np.asarray(end, dtype=float) - np.asarray(start, dtype=float)
+    scales = [(_BOX_WIDTH / 2) / abs(direction[0]) if direction[0] else np.inf,
+              (_BOX_HEIGHT / 2) / abs(direction[1]) if direction[1] else np.inf]
+    return np.asarray(start) + min(scales) * direction
+
+
+def draw_family_tree(ax=None):
+    """Draw :data:`FAMILY_NODES` and :data:`FAMILY_EDGES` as boxes and arrows.
+
+    Draws on ``ax`` if given, else on a new figure.  Returns the Figure.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
+    fig = ax.figure
+    for parent, child in FAMILY_EDGES:
+        a = FAMILY_NODES[parent][1:3]
+        b = FAMILY_NODES[child][1:3]
+        ax.add_patch(FancyArrowPatch(_box_edge(a, b), _box_edge(b, a), arrowstyle="-|>",
+                                     mutation_scale=14, color="0.3", linewidth=1.2,
+                                     shrinkA=0, shrinkB=1))
+    for label, x, y, branch in FAMILY_NODES.values():
+        ax.add_patch(FancyBboxPatch((x - _BOX_WIDTH / 2, y - _BOX_HEIGHT / 2), _BOX_WIDTH,
+                                    _BOX_HEIGHT, boxstyle="round,pad=0,rounding_size=0.08",
+                                    facecolor=_BRANCH_COLORS[branch], edgecolor="0.3"))
+        ax.text(x, y, label, ha="center", va="center", fontsize=11)
+    ax.text(2.7, 2.55, "which way to step: momentum", ha="center", fontsize=10,
+            color="#1f4e79", style="italic")
+    ax.text(3.3, -0.6, "how far to step: one step size per parameter", ha="center",
+            fontsize=10, color="#7f4f00", style="italic")
+    ax.text(5.1, 0.55, "both", ha="center", fontsize=10, color="#274e13", style="italic")
+    ax.set_xlim(-0.6, 6.3)
+    ax.set_ylim(-0.9, 2.85)
+    ax.set_axis_off()
+    return fig
+
+
+# --------------------------------------------------------- hyperparameters
+
+#: Suggested hyperparameters per surface and optimizer.  Momentum's velocity
+#: adds up about 1 / (1 - gamma) = 10 gradients, so it gets a smaller lr than
+#: GD; the adaptive methods move each parameter about lr per step whatever
+#: the slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
+#: its eps sets how small its first steps are (sqrt(eps)), and the book's
+#: default of 1e-6 would spend most of a 300-step race getting started.
+RACE_HYPER = {
+    "bowl": {
+        "gd": {"lr": 0.1}, "momentum": {"lr": 0.02, "gamma": 0.9},
+        "nag": {"lr": 0.02, "gamma": 0.9}, "adagrad": {"lr": 0.5},
+        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
+        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+    },
+    "ravine": {
+        "gd": {"lr": 0.09}, "momentum": {"lr": 0.01, "gamma": 0.9},
+        "nag": {"lr": 0.01, "gamma": 0.9}, "adagrad": {"lr": 0.5},
+        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
+        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+    },
+    "rosenbrock": {
+        "gd": {"lr": 0.001}, "momentum": {"lr": 0.001, "gamma": 0.9},
+        "nag": {"lr": 0.001, "gamma": 0.9}, "adagrad": {"lr": 0.5},
+        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
+        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+    },
+    "beale": {
+        "gd": {"lr": 0.01}, "momentum": {"lr": 0.005, "gamma": 0.9},
+        "nag": {"lr": 0.005, "gamma": 0.9}, "adagrad": {"lr": 0.5},
+        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
+        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+    },
+    "saddle": {
+        "gd": {"lr": 0.1}, "momentum": {"lr": 0.02, "gamma": 0.9},
+        "nag": {"lr": 0.02, "gamma": 0.9}, "adagrad": {"lr": 0.5},
+        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
+        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+    },
+}
+
+
+def _surface(surface):
+    if isinstance(surface, Surface):
+        return surface
+    if isinstance(surface, str):
+        return get_surface(surface)
+    raise ValueError(f"surface must be a Surface or the name of one, got {surface!r}")
+
+
+def race_hyper(surface):
+    """A fresh copy of :data:`RACE_HYPER` for ``surface`` (a Surface or a name).
+
+    A surface the table does not know gets an empty dict: every optimizer then
+    runs with its own defaults.
+    """
+    return copy.deepcopy(RACE_HYPER.get(_surface(surface).name, {}))
+
+
+def hyper_table(names=None):
+    """:data:`RACE_HYPER` as a Markdown table: one row per optimizer, one column per surface."""
+    surfaces = list(RACE_HYPER)
+    names = list(names) if names is not None else list(RACE_HYPER[surfaces[0]])
+    rows = ["| optimizer | " + " | ".join(surfaces) + " |",
+            "| --- |" + " --- |" * len(surfaces)]
+    for name in names:
+        cells = []
+        for surface in surfaces:
+            settings = RACE_HYPER[surface].get(name, {})
+            cells.append(", ".join(f"{key} = {value:g}" for key, value in settings.items())
+                         or "defaults")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+# ------------------------------------------------------------------- race
+
+
+def race(optimizers, surface, n_steps=300, hyper=None, theta0=None, limit=1e6):
+    """Run every optimizer on ``surface`` from the same start; return their paths.
+
+    ``optimizers`` maps a name to an ``(init, step)`` pair.  ``surface`` is a
+    Surface or its name.  ``hyper`` maps a name to keyword arguments for that
+    optimizer's step; they override :func:`race_hyper`'s suggestion for the
+    surface, which is used for any name ``hyper`` leaves out (a name in
+    neither runs with its step's defaults).  ``theta0`` defaults to the
+    surface's suggested start.  A run that leaves the finite numbers, or
+    passes ``limit`` in size, stops there: its Trajectory says
+    ``diverged=True`` and at which step.
+
+    Returns ``{name: Trajectory}`` in the order of ``optimizers``; each
+    Trajectory holds the surface's value at every visited point.
+    """
+    surface = _surface(surface)
+    if not isinstance(optimizers, dict) or not optimizers:
+        raise ValueError("optimizers must be a non-empty dict: name -> (init, step)")
+    for name, pair in optimizers.items():
+        if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+                or not all(callable(f) for f in pair)):
+            raise ValueError(f"optimizers[{name!r}] must be an (init, step) pair of "
+                             f"functions, got {pair!r}")
+    hyper = {} if hyper is None else hyper
+    if not isinstance(hyper, dict):
+        raise ValueError(f"hyper must be a dict: name -> keyword arguments, got {hyper!r}")
+    unknown = sorted(set(hyper) - set(optimizers))
+    if unknown:
+        raise ValueError(f"hyper names {unknown} are not among the optimizers "
+                         f"{list(optimizers)}")
+    if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
+        raise ValueError(f"n_steps must be an integer >= 0, got {n_steps!r}")
+    start = surface.start if theta0 is None else np.asarray(theta0, dtype=float)
+    if start.shape != (2,):
+        raise ValueError(f"theta0 must have shape (2,), got {start.shape}")
+    suggested = race_hyper(surface)
+    paths = {}
+    for name, (init, step) in optimizers.items():
+        settings = {**suggested.get(name, {}), **hyper.get(name, {})}
+        paths[name] = run(init, step, start, surface.grad, n_steps,
+                          value_fn=surface.value, limit=limit, **settings)
+    return paths
+
+
+def _stopped_at(trajectory):
+    """The step where a diverged run stopped (its last kept point)."""
+    return len(trajectory.thetas) - 1
+
+
+def plot_race(ax, surface, trajectories, upto=None, legend=True):
+    """Draw the race on ``ax``: contours and each path up to step ``upto``.
+
+    ``trajectories`` is what :func:`race` returns.  A run that diverged
+    before ``upto`` ends in a cross and its label says where it stopped.
+    """
+    surface = _surface(surface)
+    if upto is not None and upto < 0:
+        raise ValueError(f"upto must be >= 0, got {upto}")
+    paths = {}
+    stops = {}
+    for name, trajectory in trajectories.items():
+        if not isinstance(trajectory, Trajectory):
+            raise ValueError(f"trajectories[{name!r}] must be a Trajectory, got {trajectory!r}")
+        end = len(trajectory.thetas) if upto is None else upto + 1
+        label = name
+        if trajectory.diverged and end >= len(trajectory.thetas):
+            stops[name] = trajectory.thetas[-1]
+            label = f"{name} (diverged, stopped at step {_stopped_at(trajectory)})"
+        paths[label] = trajectory.thetas[:end]
+    plot_contours(ax, surface, paths)
+    for color, (name, point) in zip(PATH_COLORS, ((n, stops.get(n)) for n in trajectories)):
+        if point is not None:
+            ax.plot(*point, marker="X", color=color, markersize=9, markeredgecolor="black",
+                    linestyle="none")
+    if legend and paths:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small",
+                  borderaxespad=0.0)
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+    return ax
