@@ -1,0 +1,262 @@
+"""Interactive figures: one call, two modes.
+
+A figure is a function of named slider values that returns a matplotlib Figure::
+
+    from lossopt.interactive import Slider, interactive_figure
+
+    def draw(lr, gamma):
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        ...
+        return fig
+
+    interactive_figure(draw, lr=Slider(0.05, 0.5, 0.05, default=0.1),
+                       gamma=Slider.choices([0.0, 0.5, 0.9]))
+
+In a live kernel the sliders call ``draw`` again at every move and replace the
+image in place.  When the book is built (environment variable
+``LOSSOPT_STATIC_FIGURES=1``), the same call draws every combination of slider
+values once and links the sliders to those frames in the browser (a
+``SelectionSlider`` whose index is ``jslink``-ed to a ``Stack`` of images;
+nested Stacks for several sliders), so the static website needs no kernel.
+
+Every figure rendered here is closed afterwards, so none piles up or shows
+twice.
+"""
+
+import io
+import itertools
+import math
+import os
+import traceback
+from numbers import Real
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from PIL import Image
+
+STATIC_ENV = "LOSSOPT_STATIC_FIGURES"
+DPI = 80
+# PNG frames are quantized to this many colours: a plot has few distinct colours
+# and a palette PNG is a third to a fifth of a true-colour one (and of an SVG).
+PALETTE_COLORS = 128
+
+
+class Slider:
+    """The values one slider can take: a grid ``start, start + step, ..., stop``.
+
+    ``default`` is where the slider starts (the middle value if None); it must
+    be one of the values.  ``label`` is shown beside the slider (the keyword
+    name if None).  ``Slider.choices`` takes an explicit list instead.
+    """
+
+    def __init__(self, start, stop, step, default=None, label=None):
+        for name, number in (("start", start), ("stop", stop), ("step", step)):
+            if not isinstance(number, Real) or not math.isfinite(number):
+                raise ValueError(f"Slider {name} must be a finite number, got {number!r}")
+        if step <= 0:
+            raise ValueError(f"Slider step must be > 0, got {step}")
+        if stop < start:
+            raise ValueError(f"Slider stop ({stop}) must be >= start ({start})")
+        count = (stop - start) / step
+        if abs(count - round(count)) > 1e-6:
+            raise ValueError(f"Slider step {step} does not divide stop - start = {stop - start}")
+        count = round(count)
+        if all(isinstance(n, int) for n in (start, stop, step)):
+            values = [start + k * step for k in range(count + 1)]
+        else:
+            # Round to the step's decimals so labels read 0.3, not 0.30000000000000004.
+            decimals = max(0, 12 - int(math.floor(math.log10(step))))
+            values = [round(start + k * step, decimals) for k in range(count + 1)]
+        self._setup(values, default, label)
+
+    @classmethod
+    def choices(cls, values, default=None, label=None):
+        """A slider over an explicit list of values (numbers or strings)."""
+        values = list(values)
+        if not values:
+            raise ValueError("Slider.choices needs at least one value")
+        if len(set(map(repr, values))) != len(values):
+            raise ValueError(f"Slider.choices values must be distinct, got {values}")
+        slider = cls.__new__(cls)
+        slider._setup(values, default, label)
+        return slider
+
+    def _setup(self, values, default, label):
+        self.values = tuple(values)
+        if default is None:
+            self.index = (len(self.values) - 1) // 2
+        else:
+            self.index = _index_of(self.values, default)
+        self.default = self.values[self.index]
+        self.label = label
+
+    def labels(self):
+        """The text shown for each value."""
+        return [_format(value) for value in self.values]
+
+    def __len__(self):
+        return len(self.values)
+
+    def __repr__(self):
+        return f"Slider(values={list(self.values)}, default={self.default!r})"
+
+
+def _index_of(values, default):
+    for k, value in enumerate(values):
+        if isinstance(value, Real) and isinstance(default, Real):
+            if math.isclose(value, default, rel_tol=1e-9, abs_tol=1e-12):
+                return k
+        elif value == default:
+            return k
+    raise ValueError(f"default {default!r} is not one of the slider values {list(values)}")
+
+
+def _format(value):
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(value)
+
+
+def grid(**sliders):
+    """Every combination of slider values, the last slider varying fastest.
+
+    Returns a list of dicts ``{name: value}``; its length is the frame count.
+    """
+    names = list(sliders)
+    return [dict(zip(names, combo))
+            for combo in itertools.product(*(s.values for s in sliders.values()))]
+
+
+def static_mode():
+    """True while the book is built: figures become precomputed frames."""
+    return os.environ.get(STATIC_ENV, "") not in ("", "0")
+
+
+def interactive_figure(draw, max_frames=60, **sliders):
+    """Show ``draw(**values)`` with one slider per keyword argument.
+
+    ``draw`` returns a matplotlib Figure.  Each keyword is a :class:`Slider`.
+    The grid of all slider combinations may hold at most ``max_frames``
+    frames (the static site stores one image per combination).  Returns a
+    widget; make it the last expression of a cell to show it.
+    """
+    if not callable(draw):
+        raise ValueError(f"draw must be a function returning a Figure, got {draw!r}")
+    if not sliders:
+        raise ValueError("interactive_figure needs at least one slider, e.g. lr=Slider(0.1, 1, 0.1)")
+    for name, slider in sliders.items():
+        if not isinstance(slider, Slider):
+            raise ValueError(f"slider {name!r} must be a Slider, got {slider!r}")
+    count = math.prod(len(s) for s in sliders.values())
+    if count > max_frames:
+        shape = " x ".join(f"{len(s)} {name}" for name, s in sliders.items())
+        raise ValueError(f"the slider grid has {count} frames ({shape}), more than the "
+                         f"budget max_frames={max_frames}; use fewer slider values")
+    if static_mode():
+        return _static_figure(draw, sliders)
+    return _live_figure(draw, sliders)
+
+
+def render(draw, values, palette=True):
+    """Call ``draw(**values)``, return its PNG bytes, and close the figure."""
+    fig = draw(**values)
+    if not isinstance(fig, Figure):
+        raise ValueError(f"draw must return a matplotlib Figure, got {type(fig).__name__}")
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI)
+    finally:
+        plt.close(fig)
+    if not palette:
+        return buffer.getvalue()
+    buffer.seek(0)
+    image = Image.open(buffer).convert("RGB").quantize(colors=PALETTE_COLORS)
+    small = io.BytesIO()
+    image.save(small, format="PNG", optimize=True)
+    return small.getvalue()
+
+
+def _describe(values):
+    return ", ".join(f"{name} = {_format(value)}" for name, value in values.items())
+
+
+def _selection_slider(name, slider, continuous):
+    return widgets.SelectionSlider(
+        options=list(zip(slider.labels(), slider.values)),
+        index=slider.index,
+        description=slider.label or name,
+        continuous_update=continuous,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="420px"),
+    )
+
+
+def _live_figure(draw, sliders):
+    """Real sliders: every move calls ``draw`` and replaces the image's bytes."""
+    controls = {name: _selection_slider(name, s, continuous=True) for name, s in sliders.items()}
+    current = {name: s.default for name, s in sliders.items()}
+    image = widgets.Image(value=render(draw, current, palette=False), format="png",
+                          tooltip=_describe(current))
+    errors = widgets.Output()
+
+    def redraw(change):
+        values = {name: control.value for name, control in controls.items()}
+        errors.clear_output()
+        try:
+            png = render(draw, values, palette=False)
+        except Exception:
+            with errors:
+                print(f"draw({_describe(values)}) failed:")
+                traceback.print_exc()
+            return
+        image.value = png
+        image.tooltip = _describe(values)
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    box = widgets.VBox([*controls.values(), image, errors])
+    box.add_class("lossopt-figure")
+    return box
+
+
+def _static_figure(draw, sliders):
+    """Precompute every frame and link the sliders to nested Stacks in the browser."""
+    names = list(sliders)
+    controls = [_selection_slider(name, sliders[name], continuous=True) for name in names]
+    stacks_at_depth = [[] for _ in names]
+
+    def build(depth, prefix):
+        if depth == len(names):
+            return widgets.Image(value=render(draw, prefix), format="png",
+                                 tooltip=_describe(prefix))
+        slider = sliders[names[depth]]
+        children = [build(depth + 1, {**prefix, names[depth]: value}) for value in slider.values]
+        stack = widgets.Stack(children=children, selected_index=slider.index)
+        stacks_at_depth[depth].append(stack)
+        return stack
+
+    root = build(0, {})
+    # The links live in the browser: the page needs no kernel to switch frames.
+    links = [widgets.jslink((control, "index"), (stack, "selected_index"))
+             for control, stacks in zip(controls, stacks_at_depth) for stack in stacks]
+    box = widgets.VBox([*controls, root])
+    box.add_class("lossopt-figure")
+    box._lossopt_links = links  # keep them reachable, and inspectable by tests
+    return box
+
+
+def setup(app):
+    """Sphinx extension of the course book (``_config.yml`` lists it).
+
+    Every book build renders static figures, even without ``make site``, so the
+    execution cache never holds live-only widgets.  The book root goes on the
+    kernels' ``PYTHONPATH`` (kernels inherit the build's environment), so a
+    chapter in ``chapters/`` can import packages that sit in the root.
+    """
+    os.environ[STATIC_ENV] = "1"
+    root = os.fspath(app.srcdir)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
