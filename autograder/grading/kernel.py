@@ -1,0 +1,189 @@
+"""nbgrader's kernel, confined: a kernel manager and an Execute step.
+
+``SandboxedKernelManager`` starts ipykernel inside the bubblewrap
+sandbox of :mod:`grading.sandbox`:
+
+- transport ``ipc`` on an absolute path in a fresh per-kernel folder,
+  because the sandbox has no network (not even loopback);
+- the connection file mounted alone (read-only), the socket folder
+  mounted read-write, the notebook's folder as the working folder;
+- a PID namespace of its own, and no JPY_PARENT_PID (the environment
+  is cleared), so the kernel does not watch a parent it cannot see;
+- interrupts sent as messages: a signal to bwrap would not reach a
+  kernel in its own session and PID namespace.
+
+``SandboxedExecute`` replaces nbgrader's ``Execute`` in
+``Autograde.autograde_preprocessors``.  It uses that kernel manager
+(nbgrader's ``Execute`` forces ``AsyncKernelManager`` in its
+constructor, so configuration alone cannot change it), and keeps one
+hostile submission from stopping the run:
+
+- a wall-clock budget for the whole notebook (``notebook_timeout``),
+  enforced from this process: every cell's timeout is cut to what is
+  left of it;
+- a cell that times out and does not stop on interrupt, or a kernel
+  killed by a resource limit, stops the notebook: the kernel is
+  killed, that cell and every later code cell get an error output
+  (so their tests score 0), and the notebook is still saved, so the
+  gradebook gets this run's scores and never keeps stale ones;
+- the text output of a cell is capped (``max_output_chars``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from time import monotonic
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
+
+from . import sandbox
+
+STOPPED = "SubmissionStopped"
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Launch ipykernel in the bubblewrap sandbox (see module doc)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sandbox = sandbox.check_available()
+        self._run_dir = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self._sandbox and self._run_dir is None:
+            self._run_dir = tempfile.mkdtemp(prefix="lossopt-kernel-")
+            ipc_dir = os.path.join(self._run_dir, "ipc")
+            os.mkdir(ipc_dir)
+            os.chown(ipc_dir, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
+            os.chmod(self._run_dir, 0o711)
+            self.transport = "ipc"
+            self.ip = os.path.join(ipc_dir, "kernel")
+            self.connection_file = os.path.join(self._run_dir, "kernel.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
+        cwd = self._launch_args.get("cwd")
+        if not cwd:
+            raise ValueError(
+                "SandboxedKernelManager needs the notebook's folder as cwd"
+            )
+        if not self._sandbox:
+            return sandbox.wrap(cmd, cwd, sandbox=False)
+        # the kernel (uid 65534) must read the key in the connection file
+        os.chown(self.connection_file, sandbox.SANDBOX_UID,
+                 sandbox.SANDBOX_GID)
+        os.chmod(self.connection_file, stat.S_IRUSR)
+        return sandbox.wrap(
+            cmd, cwd, sandbox=True,
+            ro_files=[self.connection_file],
+            rw_binds=[os.path.dirname(self.ip)],
+        )
+
+    async def _async_interrupt_kernel(self):
+        if not self._sandbox:
+            return await super()._async_interrupt_kernel()
+        if not self.has_kernel:
+            raise RuntimeError("Cannot interrupt kernel. No kernel is running!")
+        msg = self.session.msg("interrupt_request", content={})
+        self._connect_control_socket()
+        self.session.send(self._control_socket, msg)
+
+    def kill_now(self) -> None:
+        """SIGKILL bwrap; --die-with-parent takes the sandbox down."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+
+
+def _error(reason: str):
+    return new_output(
+        "error", ename=STOPPED, evalue=reason,
+        traceback=[f"{STOPPED}: {reason}"],
+    )
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute in the sandbox, with limits (see module doc)."""
+
+    notebook_timeout = Integer(
+        600,
+        help="Wall-clock seconds for all cells of one notebook.",
+    ).tag(config=True)
+
+    max_output_chars = Integer(
+        200_000,
+        help="Text kept from the outputs of one cell; the rest is cut.",
+    ).tag(config=True)
+
+    iopub_timeout = Integer(4).tag(config=True)
+    raise_on_iopub_timeout = Bool(True).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = monotonic() + self.notebook_timeout
+        self._stopped = None
+        self._out_chars = 0
+        return super().preprocess(nb, resources, km=km)
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        left = max(1, int(self._deadline - monotonic()))
+        return left if timeout is None else min(timeout, left)
+
+    def _stop(self, reason: str) -> None:
+        self.log.warning("Stopping the notebook: %s", reason)
+        self._stopped = reason
+        if hasattr(self.km, "kill_now"):
+            self.km.kill_now()
+
+    def preprocess_cell(self, cell, resources, index):
+        is_code = cell.cell_type == "code" and cell.source.strip()
+        if self._stopped is not None:
+            if is_code:
+                cell.outputs = [_error(self._stopped)]
+            return cell, resources
+        if is_code and monotonic() >= self._deadline:
+            self._stop(f"the notebook ran out of its "
+                       f"{self.notebook_timeout} s")
+            cell.outputs = [_error(self._stopped)]
+            return cell, resources
+        self._out_chars = 0
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            self._stop("a cell ran out of time and ignored the interrupt")
+        except DeadKernelError:
+            self._stop("the kernel died (memory, CPU time or a crash)")
+        cell.outputs = list(cell.get("outputs", [])) + [_error(self._stopped)]
+        return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        self._out_chars += size
+        if self._out_chars > self.max_output_chars:
+            if self._out_chars - size <= self.max_output_chars:
+                outs.append(new_output(
+                    "stream", name="stdout",
+                    text=f"\n[output cut at {self.max_output_chars} characters]\n",
+                ))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
