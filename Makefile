@@ -6,8 +6,8 @@ SETUP := .setup-stamp
 .PHONY: site test setup system-packages
 
 # Python and front-end dependencies, installed once per change of the files that pin them.
-$(SETUP): pyproject.toml package.json package-lock.json
-	$(PYTHON) -m pip install --quiet -e ".[all]"
+$(SETUP): pyproject.toml constraints.txt package.json package-lock.json
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[all]"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(SETUP)
 
