@@ -17,53 +17,107 @@ Contract, kept stable for the grader:
 
 - ``argv``: list of str; ``argv[0]`` is an absolute interpreter path.
 - ``cwd``: the working folder (str or Path), writable by the process;
-  nothing outside it needs to be visible.
-- ``timeout``: seconds of wall time; when it passes the whole process
-  group is killed and the result has ``returncode == -9`` and
-  ``b"timeout"`` in ``stderr``.  Never raises ``TimeoutExpired``.
+  nothing outside it is visible (see below).
+- ``timeout``: seconds of wall time; when it passes the whole sandbox
+  is killed and the result has ``returncode == -9`` and ``b"timeout"``
+  in ``stderr``.  Never raises ``TimeoutExpired``.
 - ``stdin_bytes``: fed to the process's stdin.
-- Returns a ``CompletedProcess`` with ``stdout``/``stderr`` as bytes
-  (possibly truncated to a few hundred kB).
+- Returns a ``CompletedProcess`` with ``stdout``/``stderr`` as bytes,
+  each cut to its last 256 kB (read as it comes, so megabytes of
+  output cost the grader no memory).
 
-This first version is a plain subprocess with a timeout and a clean
-environment.  The sandbox (issue 6, ``grading/sandbox.py``) owns this
-file from now on and makes it a bubblewrap sandbox; keep the signature.
+The process runs in the bubblewrap sandbox of :mod:`grading.sandbox`:
+no network, uid 65534, its own PID namespace, limits on memory, CPU
+time, processes and file size, only ``cwd`` writable, and nothing of
+the course, the gradebook, ``solutions/`` or /root visible.  Without
+bwrap it refuses (``SandboxUnavailable``) unless LOSSOPT_UNSANDBOXED=1.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import subprocess
+import threading
+
+from . import sandbox
 
 _OUTPUT_LIMIT = 256 * 1024
 
-_ENV = {
-    "LANG": "C.UTF-8",
-    "LC_ALL": "C.UTF-8",
-    "MPLBACKEND": "Agg",
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "PYTHONNOUSERSITE": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
+# An isolated run computes a few hundred small arrays: it needs far
+# less than a kernel.  CPU time is set from the timeout per call.
+ISOLATED_LIMITS = dict(
+    memory_bytes=2 * 1024**3,
+    processes=32,
+    file_bytes=16 * 1024**2,
+    open_files=128,
+    tmp_bytes=32 * 1024**2,
+)
+
+
+def _drain(pipe, keep: collections.deque) -> None:
+    """Read a pipe to its end, keeping only its last _OUTPUT_LIMIT bytes."""
+    size = 0
+    for chunk in iter(lambda: pipe.read1(65536), b""):
+        keep.append(chunk)
+        size += len(chunk)
+        while size - len(keep[0]) >= _OUTPUT_LIMIT:
+            size -= len(keep.popleft())
+    pipe.close()
+
+
+def _feed(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError):
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
 
 
 def run_isolated(argv, *, cwd, timeout, stdin_bytes=b""):
-    """Run ``argv`` in ``cwd`` with a clean environment; never wait longer than ``timeout``."""
-    env = dict(_ENV, PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=str(cwd))
+    """Run ``argv`` confined to ``cwd``; never wait longer than ``timeout``."""
+    argv = [str(a) for a in argv]
+    if not argv:
+        raise ValueError("run_isolated: argv is empty")
+    if not timeout or timeout <= 0:
+        raise ValueError(f"run_isolated: timeout must be > 0, got {timeout!r}")
+    limits = sandbox.Limits(cpu_seconds=int(timeout) + 1, **ISOLATED_LIMITS)
+    command = sandbox.wrap(argv, cwd, limits=limits)
     proc = subprocess.Popen(
-        list(argv), cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        command, cwd=cwd, env={"PATH": "/usr/bin:/bin"},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True,
     )
+    outs = (collections.deque(), collections.deque())
+    threads = [
+        threading.Thread(target=_drain, args=(proc.stdout, outs[0]), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stderr, outs[1]), daemon=True),
+        threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes or b""),
+                         daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    timed_out = False
     try:
-        stdout, stderr = proc.communicate(stdin_bytes, timeout=timeout)
-        returncode = proc.returncode
+        returncode = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
         returncode = -signal.SIGKILL
-        stderr = stderr + b"\ntimeout: killed after %.1f s" % timeout
-    return subprocess.CompletedProcess(
-        list(argv), returncode, stdout[-_OUTPUT_LIMIT:], stderr[-_OUTPUT_LIMIT:])
+    for thread in threads:
+        # the pipes close when the sandbox is gone (PID namespace)
+        thread.join(timeout=5)
+    stdout = b"".join(outs[0])[-_OUTPUT_LIMIT:]
+    stderr = b"".join(outs[1])[-_OUTPUT_LIMIT:]
+    if timed_out:
+        stderr += b"\ntimeout: killed after %.1f s" % timeout
+    return subprocess.CompletedProcess(argv, returncode, stdout, stderr)

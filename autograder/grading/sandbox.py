@@ -216,6 +216,7 @@ def _root_args() -> list[str]:
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
+    args += ["--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         if os.path.exists(name):
             args += ["--ro-bind", name, name]
