@@ -1,0 +1,644 @@
+"""Write the four source notebooks ``source/ps1..ps4/<ps>.ipynb`` from the reference.
+
+Run from anywhere::
+
+    python autograder/make_source.py          # rewrite the notebooks
+    python autograder/make_source.py --check  # exit 1 if any is out of date
+
+Solution code is single-sourced: each solution cell is the reference
+function's own code (``inspect.getsource``), its docstring replaced by the
+student-facing one below, with the private helpers it calls nested inside
+the ``### BEGIN SOLUTION`` region so the cell stands alone.  nbgrader
+removes that region from the student release.  Visible checks come from
+``grading.cases`` (the same table that decides hidden cases), so the
+asserts a student sees are the cases the grader re-runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from grading import cases  # noqa: E402
+from solutions import errors, losses, optimizers, training  # noqa: E402
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+# --------------------------------------------------- student docstrings
+
+DOCS = {
+    "residuals": """Residuals r = (slope * x + intercept) - y of a line, one per point.
+
+    x, y: arrays of one shape; slope, intercept: numbers.
+    Returns an array shaped like y.""",
+    "signed_error": """Mean of the residuals r along the last axis.
+
+    A 1-D r gives one number; r of shape (k, n) gives k numbers.""",
+    "absolute_error": """Mean of |r| along the last axis.""",
+    "squared_error": """Mean of r**2 along the last axis.""",
+    "grid_loss": """Loss of every line of a grid, without Python loops.
+
+    Returns L of shape (len(slopes), len(intercepts)) where L[i, j] is
+    error_fn(residuals of the line slopes[i] * x + intercepts[j]).
+    error_fn reduces the last axis (like the three functions above), so
+    build the residuals with shape (len(slopes), len(intercepts), len(x))
+    by broadcasting and call error_fn once.""",
+    "mae": """Mean absolute error: the mean of |y_pred - y_true| over all elements, a float.""",
+    "mae_grad": """Gradient of mae w.r.t. y_pred: sign(r) / n, with 0 where r = 0.
+
+    r = y_pred - y_true; n is the number of elements. Shaped like y_pred.""",
+    "mse": """Mean squared error: the mean of (y_pred - y_true)**2 over all elements, a float.""",
+    "mse_grad": """Gradient of mse w.r.t. y_pred: 2 r / n, shaped like y_pred.""",
+    "huber": """Huber loss, averaged over all elements, a float.
+
+    Per element, with r = y_pred - y_true:
+        r**2 / 2                     if |r| <= delta
+        delta * (|r| - delta / 2)    otherwise""",
+    "huber_grad": """Gradient of huber w.r.t. y_pred: clip(r, -delta, delta) / n.""",
+    "cross_entropy": """Cross-entropy H(p, q) = -sum p log q along the last axis.
+
+    p is the true distribution, q the predicted one. Rows along the last
+    axis are distributions; average over the leading axes (a 1-D input is
+    one distribution). 0 * log(0) counts as 0; p > 0 against q = 0 gives
+    inf. Return a float and never nan.""",
+    "kl_divergence": """Kullback-Leibler divergence KL(p || q) = sum p log(p / q), same conventions.
+
+    It equals cross_entropy(p, q) - entropy(p) and is 0 when p == q.""",
+    "softmax_cross_entropy": """Cross-entropy of softmax(logits) against labels, mean over the batch.
+
+    logits: shape (N, C), or (C,) for one example.
+    labels: class indices of shape (N,) (a single index for (C,) logits),
+            or probability rows shaped like logits.
+    Must stay finite for logits as large as +-1e4: work with
+    log_softmax(z) = z - max(z) - log(sum(exp(z - max(z)))).""",
+    "softmax_cross_entropy_grad": """Gradient of softmax_cross_entropy w.r.t. logits.
+
+    (softmax(logits) - onehot(labels)) / N, shaped like logits
+    (N = 1 for (C,) logits); finite for logits up to +-1e4.""",
+    "gd_init": """State of gradient descent: it keeps none, so GDState().""",
+    "gd_step": """One gradient-descent step: theta' = theta - lr * grad_fn(theta).
+
+    Returns (new_theta, GDState()); never changes theta in place.""",
+    "minibatches": """Yield (x_batch, y_batch) pairs that cover the data once, shuffled.
+
+    The order is np.random.default_rng(seed).permutation(len(x)); the
+    batches are consecutive slices of batch_size rows of that order (the
+    last one may be shorter). Rows of x and y stay paired.""",
+    "sgd_linear_regression": """Fit y = theta[0] * x + theta[1] by SGD on the MSE.
+
+    Epoch e (0, 1, ...) loops over batches(x, y, batch_size, seed=seed + e)
+    and takes one step per batch: theta, state = step(theta, grad_fn,
+    state, lr=lr), where grad_fn(theta) is the gradient of the MSE of that
+    batch w.r.t. theta, i.e. [mean(2 r x), mean(2 r)] with
+    r = theta[0] * x + theta[1] - y.
+    optimizer is an (init, step) pair (None: your gd_init, gd_step);
+    batches defaults to your minibatches. state starts as init(theta0).
+    Returns an array of shape (n_epochs + 1, 2): theta0, then theta after
+    each epoch.""",
+    "largest_stable_lr": """Largest stable learning rate 2 / L of J(theta) = theta @ A @ theta / 2.
+
+    A is the symmetric Hessian; L is its largest eigenvalue. Return a float.""",
+}
+
+_OPT_DOCS = {
+    "momentum": ("MomentumState", "v' = gamma v + lr g(theta);  theta' = theta - v'"),
+    "nag": ("NAGState", "v' = gamma v + lr g(theta - gamma v);  theta' = theta - v'"),
+    "adagrad": ("AdagradState", "G' = G + g**2;  theta' = theta - lr g / sqrt(G' + eps)"),
+    "rmsprop": ("RMSPropState",
+                "G' = gamma G + (1 - gamma) g**2;  theta' = theta - lr g / sqrt(G' + eps)"),
+    "adadelta": ("AdaDeltaState",
+                 "G' = gamma G + (1 - gamma) g**2\n"
+                 "    d = sqrt(s + eps) / sqrt(G' + eps) * g;  theta' = theta - d\n"
+                 "    s' = gamma s + (1 - gamma) d**2"),
+    "adam": ("AdamState",
+             "t' = t + 1\n"
+             "    m' = beta1 m + (1 - beta1) g;  v' = beta2 v + (1 - beta2) g**2\n"
+             "    m_hat = m' / (1 - beta1**t');  v_hat = v' / (1 - beta2**t')\n"
+             "    theta' = theta - lr m_hat / sqrt(v_hat + eps)"),
+    "nadam": ("NadamState",
+              "t', m', v', m_hat, v_hat as in Adam\n"
+              "    theta' = theta - lr (beta1 m_hat + (1 - beta1) g / (1 - beta1**t'))\n"
+              "                     / sqrt(v_hat + eps)"),
+}
+for _name, (_state, _rule) in _OPT_DOCS.items():
+    DOCS[f"{_name}_init"] = f"The starting {_state}: every array zeros shaped like theta" + (
+        ", and t = 0." if _name in ("adam", "nadam") else ".")
+    DOCS[f"{_name}_step"] = (
+        f"One {_name} step; returns (new_theta, new {_state}).\n\n"
+        f"    g is grad_fn; the state's fields are the symbols below:\n    {_rule}\n\n"
+        "    Never change theta or the state in place.")
+
+REFERENCE_MODULES = (errors, losses, optimizers, training)
+
+
+def _find(name):
+    for module in REFERENCE_MODULES:
+        if name in vars(module):
+            return module, vars(module)[name]
+    raise KeyError(name)
+
+
+# ------------------------------------------------ solution cell source
+
+
+def _without_docstring(fn):
+    """(header lines, body lines) of a function's source, its docstring dropped."""
+    src = textwrap.dedent(inspect.getsource(fn))
+    lines = src.splitlines()
+    node = ast.parse(src).body[0]
+    body = node.body
+    has_doc = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+               and isinstance(body[0].value.value, str))
+    first = body[1] if has_doc else body[0]
+    header_end = (body[0].lineno - 1)
+    return lines[:header_end], lines[first.lineno - 1:]
+
+
+def _free_names(fn_or_src):
+    src = fn_or_src if isinstance(fn_or_src, str) else textwrap.dedent(inspect.getsource(fn_or_src))
+    return {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
+
+
+def _constant_source(module, name):
+    src = inspect.getsource(module)
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.get_source_segment(src, node)
+    raise KeyError(name)
+
+
+def _helpers(fn, provided):
+    """Reference-module names ``fn`` needs that the notebook does not provide, deps first."""
+    order, seen = [], set(provided)
+
+    def visit(obj):
+        for name in sorted(_free_names(obj)):
+            if name in seen:
+                continue
+            try:
+                module, value = _find(name)
+            except KeyError:
+                continue
+            if inspect.ismodule(value) or inspect.isclass(value):
+                continue
+            seen.add(name)
+            if callable(value):
+                visit(value)
+                order.append(("def", name, value))
+            else:
+                order.append(("const", name, _constant_source(module, name)))
+
+    visit(fn)
+    return order
+
+
+def solution_cell(names, provided):
+    """Source of one solution cell defining the reference functions ``names``."""
+    blocks = []
+    for name in names:
+        fn = _find(name)[1]
+        header, body = _without_docstring(fn)
+        inner = []
+        for kind, helper_name, value in _helpers(fn, provided):
+            if kind == "const":
+                inner.append(value)
+            else:
+                h_header, h_body = _without_docstring(value)
+                inner.append("\n".join(h_header + h_body))
+        doc = '    """' + DOCS[name] + '"""'
+        region = ["    ### BEGIN SOLUTION"]
+        for block in inner:
+            region += textwrap.indent(block, "    ").splitlines() + [""]
+        region += body + ["    ### END SOLUTION"]
+        blocks.append("\n".join(header + [doc] + region))
+    return "\n\n\n".join(blocks)
+
+
+# ------------------------------------------------------------ cells
+
+
+def _meta(grade_id, *, solution=False, grade=False, locked=False, points=None, tags=None):
+    nb = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+          "solution": solution, "task": False}
+    if points is not None:
+        nb["points"] = points
+    meta = {"nbgrader": nb}
+    if locked:
+        meta.update(deletable=False, editable=False)
+    if tags:
+        meta["tags"] = list(tags)
+    return meta
+
+
+def md(text, grade_id=None):
+    cell = nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+    if grade_id:
+        cell.metadata = _meta(grade_id, locked=True)
+    return cell
+
+
+def code(source, metadata):
+    cell = nbformat.v4.new_code_cell(source.strip("\n"))
+    cell.metadata = metadata
+    return cell
+
+
+def test_cell(task):
+    what = " and ".join(f"`{f}`" for f in task.functions).replace("`", "")
+    lines = [f'"""Check that {what} {SUMMARY[task.grade_id]}."""']
+    for check in task.checks:
+        lines += textwrap.wrap(check.why, 88, initial_indent="# ", subsequent_indent="# ")
+        lines.append(check.code)
+    n_hidden = len(task.cases()) - len(task.checks)
+    lines += ["### BEGIN HIDDEN TESTS",
+              f"# {n_hidden} more cases of {task.label} run in the grader, outside this notebook.",
+              "### END HIDDEN TESTS"]
+    return code("\n".join(lines), _meta(task.grade_id, grade=True, locked=True,
+                                        points=task.points))
+
+
+SUMMARY = {
+    "residuals_of_a_line": "subtracts the data from the line's predictions",
+    "signed_error_mean": "averages signed residuals along the last axis",
+    "absolute_error_mean": "averages absolute residuals along the last axis",
+    "squared_error_mean": "averages squared residuals along the last axis",
+    "grid_loss_no_loops": "evaluates every line of the grid with the given error",
+    "mae_value": "averages absolute errors",
+    "mae_gradient": "is sign(r) / n and 0 at r = 0",
+    "mse_value": "averages squared errors",
+    "mse_gradient": "is 2 r / n",
+    "huber_two_branches": "is quadratic inside delta and linear outside",
+    "huber_gradient_clipped": "clips r to [-delta, delta]",
+    "cross_entropy_conventions": "counts 0 log 0 as 0 and -log 0 as infinity",
+    "kl_divergence_conventions": "is 0 for equal distributions and follows 0 log 0 = 0",
+    "softmax_cross_entropy_stable": "stays finite for huge logits",
+    "softmax_cross_entropy_gradient": "is (softmax - onehot) / N",
+    "gd_step_rule": "step against the gradient, scaled by lr",
+    "minibatch_iterator": "shuffles with the seed and keeps rows paired",
+    "sgd_linear_regression_epochs": "steps once per batch and records each epoch",
+    "largest_stable_lr_eigen": "uses the largest eigenvalue of A",
+    "momentum_update": "follow the lecture's momentum rule",
+    "nag_update": "take the gradient at the look-ahead point",
+    "adagrad_update": "accumulate squared gradients",
+    "rmsprop_update": "keep a decaying average of squared gradients",
+    "adadelta_update": "replace lr by the RMS of past steps",
+    "adam_bias_correction": "bias-correct both moments",
+    "nadam_update": "add Nesterov's look-ahead to Adam",
+}
+
+
+def written(grade_id, prompt, answer, points=2):
+    return [md(prompt, grade_id=None),
+            md_solution(grade_id, answer, points)]
+
+
+def md_solution(grade_id, answer, points):
+    cell = nbformat.v4.new_markdown_cell(textwrap.dedent(answer).strip())
+    cell.metadata = _meta(grade_id, solution=True, grade=True, points=points)
+    return cell
+
+
+SETUP_IMPORTS = "import numpy as np\nimport matplotlib.pyplot as plt"
+
+
+def setup_cell(extra=""):
+    src = SETUP_IMPORTS + ("\n\n" + extra if extra else "")
+    return code(src, _meta("setup", locked=True, tags=["setup"]))
+
+
+def state_classes(names):
+    parts = ["from typing import NamedTuple"]
+    for name in names:
+        parts.append(inspect.getsource(getattr(optimizers, name)).strip())
+    return "\n\n\n".join(parts)
+
+
+# ------------------------------------------------------ problem sets
+
+
+def _section(grade_ids, provided, intro):
+    cells = []
+    for grade_id in grade_ids:
+        task = cases.TASKS[grade_id]
+        text = intro.get(grade_id)
+        if text:
+            cells.append(md(text))
+        cells.append(code(solution_cell(task.functions, provided),
+                          _meta(f"{task.functions[0]}_solution", solution=True)))
+        cells.append(test_cell(task))
+    return cells
+
+
+PS = {}
+
+PS["ps1"] = dict(
+    title="Problem set 1: what a loss function measures",
+    brief="""
+    A model predicts, the data answers, and a loss turns the gap into one
+    number to make small. Here you fit a line y = slope * x + intercept,
+    measure its residuals, and compare three ways of averaging them. Then you
+    evaluate a loss over a whole grid of lines at once, with broadcasting and
+    no Python loops, and look at the landscape it draws.
+
+    Write each function between its docstring and the end of its cell, run the
+    check below it, and keep going. The checks shown here are a few of the
+    cases the grader runs; it also runs others you do not see.
+    """,
+    tasks=["residuals_of_a_line", "signed_error_mean", "absolute_error_mean",
+           "squared_error_mean", "grid_loss_no_loops"],
+    intro={
+        "residuals_of_a_line": "## 1. Residuals\n\nA residual is prediction minus truth.",
+        "signed_error_mean": "## 2. Three averages of the residuals\n\nEach reduces the "
+                             "**last** axis, so one call handles many data sets.",
+        "grid_loss_no_loops": "## 3. A loss over a grid of lines",
+    },
+    written=("written_raw_difference", """
+    ## 4. In your words
+
+    Why does the mean of the raw differences (your `signed_error`) fail as a
+    loss over a data set? Use the figure below: where is it zero, and is the
+    line there any good?
+    """, """
+    Positive and negative residuals cancel: a line that overshoots half the
+    points and undershoots the other half by the same amount gets a signed
+    error of 0, however far it is from every point. The signed error is zero on
+    a whole line of (slope, intercept) pairs and negative beyond it, so it has
+    no minimum to find. Absolute or squared residuals cannot cancel, are 0 only
+    for a perfect fit, and grow with every miss.
+    """),
+    figure="""
+    from lossopt.data import make_regression
+    from lossopt.interactive import Slider, interactive_figure
+
+    x, y = make_regression(n=30, seed=1)
+    slopes = np.linspace(-2, 6, 81)
+    intercepts = np.linspace(-4, 6, 101)
+    errors = {"signed": signed_error, "absolute": absolute_error, "squared": squared_error}
+
+
+    def draw(error):
+        L = grid_loss(x, y, slopes, intercepts, errors[error])
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        mesh = ax.contourf(intercepts, slopes, L, levels=30, cmap="viridis")
+        fig.colorbar(mesh, ax=ax, label=f"{error} error")
+        ax.set_xlabel("intercept")
+        ax.set_ylabel("slope")
+        ax.set_title(f"mean {error} error of every line")
+        return fig
+
+
+    interactive_figure(draw, error=Slider.choices(list(errors), default="squared"))
+    """,
+)
+
+PS["ps2"] = dict(
+    title="Problem set 2: common loss functions and their gradients",
+    brief="""
+    Regression losses (MAE, MSE, Huber) and their gradients, then losses on
+    probability distributions: cross-entropy, KL divergence, and the
+    softmax cross-entropy that classifiers train on. Each loss returns the
+    **mean** over its elements as a float; each gradient is the gradient of
+    that mean with respect to the prediction, shaped like it.
+
+    Mind the edges: a residual of exactly 0, a probability of exactly 0, and
+    logits large enough that `np.exp` overflows. The grader tries all three.
+    """,
+    tasks=["mae_value", "mae_gradient", "mse_value", "mse_gradient", "huber_two_branches",
+           "huber_gradient_clipped", "cross_entropy_conventions",
+           "kl_divergence_conventions", "softmax_cross_entropy_stable",
+           "softmax_cross_entropy_gradient"],
+    intro={
+        "mae_value": "## 1. Regression losses\n\nWith r = y_pred - y_true and n elements.",
+        "cross_entropy_conventions": "## 2. Losses on distributions",
+        "softmax_cross_entropy_stable": "## 3. From logits, stably",
+    },
+    written=("written_mae_or_mse", """
+    ## 4. In your words
+
+    When would you train with MAE rather than MSE, and what do you give up?
+    Use the figure below (move delta) and the gradients you wrote.
+    """, """
+    MAE when the data holds outliers that should not steer the fit: its
+    gradient has the same size for every residual, so a point 100 away pulls
+    no harder than a point 1 away, while MSE's pull grows with the residual and
+    lets a few outliers drag the line. The price: MAE's gradient does not
+    shrink near the minimum (it is sign(r)), so gradient descent with a fixed
+    lr keeps jumping around it, and it is not differentiable at 0. Huber keeps
+    MSE's gentle bowl inside delta and MAE's bounded pull outside it.
+    """),
+    figure="""
+    from lossopt.interactive import Slider, interactive_figure
+
+    y_pred = np.linspace(-4, 4, 401)
+    y_true = np.zeros_like(y_pred)
+
+
+    def per_point(loss, **kwargs):
+        return np.array([loss(y_true[i:i + 1], y_pred[i:i + 1], **kwargs)
+                         for i in range(len(y_pred))])
+
+
+    def draw(delta):
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        ax.plot(y_pred, per_point(mae), label="mae")
+        ax.plot(y_pred, per_point(mse), label="mse")
+        ax.plot(y_pred, per_point(huber, delta=delta), label=f"huber, delta = {delta}")
+        ax.set_ylim(0, 8)
+        ax.set_xlabel("y_pred - y_true")
+        ax.set_ylabel("loss")
+        ax.legend()
+        return fig
+
+
+    interactive_figure(draw, delta=Slider(0.5, 3.0, 0.5, default=1.0))
+    """,
+)
+
+PS["ps3"] = dict(
+    title="Problem set 3: gradient descent and SGD",
+    brief="""
+    Gradient descent takes a step against the gradient; SGD takes the same
+    step with the gradient of a small random batch. You write the step, a
+    minibatch iterator, a whole SGD training loop for a line, and the largest
+    learning rate that keeps gradient descent on a quadratic from blowing up.
+
+    Optimizers here are pairs of pure functions, `<name>_init(theta) -> state`
+    and `<name>_step(theta, grad_fn, state, *, lr) -> (new_theta, new_state)`,
+    the form problem set 4 uses for all of them.
+    """,
+    tasks=["gd_step_rule", "minibatch_iterator", "sgd_linear_regression_epochs",
+           "largest_stable_lr_eigen"],
+    setup=state_classes(["GDState"]),
+    intro={
+        "gd_step_rule": "## 1. One step of gradient descent",
+        "minibatch_iterator": "## 2. Minibatches",
+        "sgd_linear_regression_epochs": "## 3. SGD for a line",
+        "largest_stable_lr_eigen": "## 4. How large can lr be?\n\nOn J(theta) = theta @ A "
+                                   "@ theta / 2 gradient descent converges exactly when "
+                                   "0 < lr < 2 / L, L the largest eigenvalue of A.",
+    },
+    written=("written_three_learning_rates", """
+    ## 5. In your words
+
+    The lecture runs gradient descent with lr = 0.01, 0.03 and 0.13. Move the
+    slider below (the ravine (x^2 + 20 y^2) / 2, so 2 / L = 0.1). What does each
+    learning rate show, and what does your `largest_stable_lr` predict?
+    """, """
+    0.01 is safe but slow: after 60 steps it is still far along the shallow x
+    direction. 0.03 gets there faster and still never overshoots. 0.13 is past
+    2 / L = 0.1: along the steep y direction every step overshoots by more than
+    it corrects (|1 - 0.13 * 20| = 1.6 > 1), so the path zig-zags outward and
+    diverges. The largest stable lr is set by the steepest direction, while
+    progress is set by the shallowest one; that mismatch is what momentum and
+    the adaptive methods of problem set 4 address.
+    """),
+    figure="""
+    from lossopt.interactive import Slider, interactive_figure
+    from lossopt.plotting import plot_contours
+    from lossopt.surfaces import get_surface
+    from lossopt.trajectory import run
+
+    ravine = get_surface("ravine")
+
+
+    def draw(lr):
+        path = run(gd_init, gd_step, ravine.start, ravine.grad, 60, lr=lr)
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        plot_contours(ax, ravine, {f"lr = {lr}": path.thetas})
+        ax.set_title(path.message)
+        return fig
+
+
+    interactive_figure(draw, lr=Slider.choices([0.01, 0.03, 0.13], default=0.03))
+    """,
+)
+
+_OPT_NAMES = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
+
+PS["ps4"] = dict(
+    title="Problem set 4: the optimizer family",
+    brief="""
+    Seven optimizers, from momentum to Nadam, each a pair of pure functions:
+
+        <name>_init(theta) -> state
+        <name>_step(theta, grad_fn, state, *, <hyperparameters>) -> (new_theta, new_state)
+
+    `theta` is a float array of any shape and `grad_fn(theta)` its gradient.
+    The states are the NamedTuples defined in the first cell; a step returns a
+    new state and never changes its inputs in place. Hyperparameters are
+    keyword-only, with the defaults shown, and follow the lecture: eps sits
+    **inside** the square root. The race at the end runs your optimizers.
+    """,
+    tasks=[f"{n}_update" if n != "adam" else "adam_bias_correction" for n in _OPT_NAMES],
+    setup=state_classes(["MomentumState", "NAGState", "AdagradState", "RMSPropState",
+                         "AdaDeltaState", "AdamState", "NadamState"]),
+    intro={
+        "momentum_update": "## 1. Momentum and NAG",
+        "adagrad_update": "## 2. Adaptive step sizes",
+        "adam_bias_correction": "## 3. Adam and Nadam",
+    },
+    written=("written_adam_bias_correction", """
+    ## 4. In your words
+
+    Why does Adam divide m and v by (1 - beta1**t) and (1 - beta2**t)? What
+    would its first steps look like without it, with the defaults
+    beta1 = 0.9, beta2 = 0.999?
+    """, """
+    m and v start at zero, so early on they are averages of a few gradients
+    and many zeros: after one step m = 0.1 g and v = 0.001 g**2, both biased
+    toward 0 by exactly the factors 1 - beta1**t and 1 - beta2**t. Dividing by
+    them makes m_hat and v_hat unbiased estimates of the mean gradient and mean
+    squared gradient. Without it the first step would be
+    lr * 0.1 g / sqrt(0.001 g**2) = lr * 3.16 sign(g): more than three times
+    the intended size, because v is biased far more than m (beta2 is closer to
+    1). The error fades only after a few thousand steps for v.
+    """),
+    figure="""
+    from lossopt.interactive import Slider, interactive_figure
+    from lossopt.race import plot_race, race
+
+    mine = {name: (globals()[name + "_init"], globals()[name + "_step"])
+            for name in ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]}
+
+
+    def draw(surface):
+        ready = {}
+        for name, (init, step) in mine.items():
+            try:
+                step(np.zeros(2), lambda theta: theta, init(np.zeros(2)))
+            except NotImplementedError:
+                continue
+            ready[name] = (init, step)
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        if ready:
+            plot_race(ax, surface, race(ready, surface, n_steps=150))
+        ax.set_title(f"your optimizers on the {surface} surface")
+        return fig
+
+
+    interactive_figure(draw, surface=Slider.choices(["ravine", "rosenbrock", "saddle"]))
+    """,
+)
+
+
+def build(ps):
+    spec = PS[ps]
+    task_functions = {f for g in spec["tasks"] for f in cases.TASKS[g].functions}
+    provided = task_functions | {"np", "NamedTuple"}
+    setup_src = spec.get("setup", "")
+    if setup_src:
+        provided |= _free_names(setup_src) | {
+            n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
+    cells = [md(f"# {spec['title']}\n\n" + textwrap.dedent(spec["brief"]).strip(),
+                grade_id="brief"),
+             setup_cell(setup_src)]
+    cells += _section(spec["tasks"], provided, spec["intro"])
+    grade_id, prompt, answer = spec["written"]
+    cells += [md(prompt), md_solution(grade_id, answer, 2)]
+    cells.append(md("## The figure, drawn by your functions\n\nRun it after the "
+                    "functions above; move the slider."))
+    cells.append(code(textwrap.dedent(spec["figure"]), _meta("figure", locked=True)))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": KERNELSPEC,
+                   "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{ps}-{i:02d}"
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + ""
+
+
+def target(ps, root=HERE):
+    return Path(root) / "source" / ps / f"{ps}.ipynb"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    check = "--check" in argv
+    stale = []
+    for ps in PS:
+        text = build(ps)
+        path = target(ps)
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path}")
+    if stale:
+        print("out of date (run python autograder/make_source.py):", *stale, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
