@@ -1,0 +1,232 @@
+"""Decide every autograded test cell outside the student's kernel.
+
+:class:`OutOfKernelVerdict` is an nbgrader preprocessor that runs after
+``Execute`` and before ``SaveAutoGrades`` (see ``nbgrader_config.py``).
+Whatever the kernel printed in a test cell is replaced by this verdict:
+
+1. the code of the submission's solution cells, plus the read-only setup
+   cells of the instructor's SOURCE notebook (never the submission's copy),
+   goes into a fresh temporary folder with ``harness.py`` and the inputs of
+   every case of every test cell: visible ones (the asserts shown in the
+   notebook) and hidden ones (``cases.py``);
+2. ``isolation.run_isolated`` runs the harness in another process;
+3. only numbers come back (``results.npz``, read with
+   ``allow_pickle=False`` after a size check); they are compared here, in
+   the trusted process, with the reference;
+4. a passing test cell gets no output; a failing one gets one error output
+   naming the function and how many visible and hidden cases failed, never
+   an input, an expected value, or where the reference lives.
+
+So nothing the student's code does inside the kernel (replacing
+``np.allclose``, blanking cells, faking modules) changes a score.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float
+
+from . import cases as cases_module
+from .isolation import run_isolated
+
+HARNESS = Path(__file__).with_name("harness.py")
+RESULT_LIMIT = 64 * 1024 * 1024     # bytes, uncompressed, of results.npz
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+# -------------------------------------------------------------- comparing
+
+
+def close(actual, expected, *, rtol, atol):
+    """Shapes equal, inf where inf (same sign), finite values within tolerance, no NaN."""
+    if actual.shape != expected.shape:
+        return False
+    if np.isnan(actual).any() or np.isnan(expected).any():
+        return False
+    inf_a, inf_e = np.isinf(actual), np.isinf(expected)
+    if not np.array_equal(inf_a, inf_e) or not np.array_equal(actual[inf_a], expected[inf_e]):
+        return False
+    fin = ~inf_e
+    return bool(np.all(np.abs(actual[fin] - expected[fin])
+                       <= atol + rtol * np.abs(expected[fin])))
+
+
+# ---------------------------------------------------------- running code
+
+
+def notebook_cells(submission, source):
+    """The code the harness runs: source setup cells and submission solution cells, in order.
+
+    ``source`` is the instructor's notebook: its cells tagged ``setup`` are
+    taken from it, whatever the submission holds in their place.
+    """
+    setup = [c.source for c in source.cells
+             if c.cell_type == "code" and "setup" in c.metadata.get("tags", [])]
+    solutions = [c.source for c in submission.cells
+                 if c.cell_type == "code" and utils.is_solution(c) and not utils.is_grade(c)]
+    return setup + solutions
+
+
+def _write_inputs(folder, tasks):
+    plan, arrays = [], {}
+    for task in tasks:
+        specs = []
+        for c, case in enumerate(task.cases()):
+            specs.append(case.spec)
+            for name, value in case.arrays.items():
+                arrays[f"{task.grade_id}/{c}/{name}"] = np.asarray(value)
+        plan.append({"task": task.grade_id, "kind": task.kind, "cases": specs})
+    (folder / "tasks.json").write_text(json.dumps(plan))
+    np.savez(folder / "inputs.npz", **arrays)
+
+
+def _read_results(path):
+    """Float arrays from results.npz, or {} when the file is missing, too big or not numbers."""
+    try:
+        if not path.is_file() or path.stat().st_size > RESULT_LIMIT:
+            return {}
+        with zipfile.ZipFile(path) as archive:
+            if sum(info.file_size for info in archive.infolist()) > RESULT_LIMIT:
+                return {}
+        out = {}
+        with np.load(path, allow_pickle=False) as data:
+            for key in data.files:
+                value = data[key]
+                if value.dtype == np.float64:
+                    out[key] = value
+        return out
+    except Exception:    # whatever the student's process left there, it is not a result
+        return {}
+
+
+def run_tasks(cells, tasks, *, timeout):
+    """Run ``tasks`` on the student's ``cells`` in an isolated process.
+
+    Returns ``(results, problem)``: the float arrays keyed
+    ``"<grade_id>/<case>/<k>"`` and a short description of what went wrong
+    with the run as a whole (None when it finished).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="lossopt-grade-"))
+    try:
+        shutil.copy(HARNESS, folder / "harness.py")
+        (folder / "cells.json").write_text(json.dumps(cells))
+        _write_inputs(folder, tasks)
+        proc = run_isolated([sys.executable, "-I", "harness.py"], cwd=str(folder),
+                            timeout=timeout, stdin_bytes=b"")
+        results = _read_results(folder / "results.npz")
+        problem = None
+        if proc.returncode != 0:
+            problem = ("it ran out of time" if b"timeout" in proc.stderr[-200:]
+                       else f"the process stopped with exit code {proc.returncode}")
+        return results, problem
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def judge(task, results, prefix=None):
+    """(visible_failed, n_visible, hidden_failed, n_hidden) of one task's results."""
+    counts = [0, 0, 0, 0]
+    for c, case in enumerate(task.cases()):
+        expected = cases_module.reference_outputs(task, case)
+        ok = True
+        for k, exp in enumerate(expected):
+            got = results.get(f"{task.grade_id}/{c}/{k}")
+            if got is None or not close(got, np.asarray(exp, dtype=float),
+                                        rtol=task.rtol, atol=task.atol):
+                ok = False
+                break
+        if results.get(f"{task.grade_id}/{c}/{len(expected)}") is not None:
+            ok = False   # more outputs than the reference: e.g. a state with extra fields
+        slot = 0 if case.visible else 2
+        counts[slot + 1] += 1
+        counts[slot] += 0 if ok else 1
+    return tuple(counts)
+
+
+def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
+    """Verdicts ``{grade_id: (visible_failed, n_visible, hidden_failed, n_hidden, problem)}``.
+
+    One run for the whole notebook; if it does not finish, each task gets a
+    run of its own, so one endless loop costs only its own function.
+    """
+    results, problem = run_tasks(cells, tasks, timeout=timeout)
+    verdicts = {}
+    for task in tasks:
+        task_results, task_problem = results, None
+        if problem is not None:
+            task_results, task_problem = run_tasks(cells, [task], timeout=task_timeout)
+        verdicts[task.grade_id] = judge(task, task_results) + (task_problem,)
+    return verdicts
+
+
+def message(task, verdict):
+    """The one line a student reads about a failed test cell."""
+    v_failed, n_visible, h_failed, n_hidden, problem = verdict
+    parts = []
+    if v_failed:
+        parts.append(f"{v_failed} of {n_visible} visible cases")
+    if h_failed:
+        parts.append(f"{h_failed} of {n_hidden} hidden cases")
+    text = f"{task.label}: " + " and ".join(parts) + " failed"
+    if problem:
+        text += f" (the run of your code did not finish: {problem})"
+    return text
+
+
+# ---------------------------------------------------------- preprocessor
+
+
+class OutOfKernelVerdict(NbGraderPreprocessor):
+    """Replace each autograded test cell's outputs with the verdict computed outside the kernel."""
+
+    timeout = Float(60.0, help="Seconds for one isolated run of a whole notebook.").tag(
+        config=True)
+    task_timeout = Float(30.0, help="Seconds for the isolated run of one task.").tag(
+        config=True)
+
+    def _source_notebook(self, resources):
+        coursedir = CourseDirectory(parent=self)
+        assignment = resources["nbgrader"]["assignment"]
+        notebook = resources["nbgrader"]["notebook"]
+        path = Path(coursedir.format_path(coursedir.source_directory, ".", assignment),
+                    f"{notebook}.ipynb")
+        return nbformat.read(str(path), as_version=4)
+
+    def preprocess(self, nb, resources):
+        graded = [c for c in nb.cells
+                  if c.cell_type == "code" and utils.is_grade(c) and not utils.is_solution(c)]
+        unknown = [c.metadata.nbgrader["grade_id"] for c in graded
+                   if c.metadata.nbgrader["grade_id"] not in cases_module.TASKS]
+        if unknown:
+            raise ValueError(f"test cells {unknown} have no entry in grading/cases.py TASKS")
+        tasks = [cases_module.TASKS[c.metadata.nbgrader["grade_id"]] for c in graded]
+        cells = notebook_cells(nb, self._source_notebook(resources))
+        verdicts = grade_notebook(cells, tasks, timeout=self.timeout,
+                                  task_timeout=self.task_timeout)
+        for cell in graded:
+            task = cases_module.TASKS[cell.metadata.nbgrader["grade_id"]]
+            verdict = verdicts[task.grade_id]
+            kernel_error = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if verdict[0] == 0 and verdict[2] == 0 and verdict[4] is None:
+                cell.outputs = []
+                continue
+            lines = [message(task, verdict)]
+            if kernel_error:
+                shown = _ANSI.sub("", f"{kernel_error[0].ename}: {kernel_error[0].evalue}")
+                lines.append(f"in this notebook, the visible checks raised {shown[:400]}")
+            cell.outputs = [nbformat.v4.new_output(
+                "error", ename="TestsFailed", evalue=lines[0], traceback=lines)]
+            self.log.info("%s: %s", task.grade_id, lines[0])
+        return nb, resources

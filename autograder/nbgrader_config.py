@@ -1,0 +1,49 @@
+"""nbgrader configuration of the course: run every nbgrader command from this folder.
+
+It puts the repository root (for the reference package ``solutions``) and
+this folder (for the trusted ``grading`` package) on ``sys.path``, decides
+every autograded test cell outside the student's kernel
+(``grading.verdict.OutOfKernelVerdict``, after Execute and before
+SaveAutoGrades), and strips hidden-test text from feedback.
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+for path in (HERE, os.path.dirname(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+    IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from grading.verdict import OutOfKernelVerdict  # noqa: E402
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.assignment_id = ""
+# Only the notebook goes into a release; nothing else of source/<ps>/ is copied.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
+
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    OutOfKernelVerdict,      # the verdict: decided outside the kernel
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# A deleted test cell comes back (and is then graded like any other).
+c.OverwriteCells.add_missing_cells = True
+c.Execute.timeout = 60
+
+# Feedback shows visible checks and verdicts, never hidden-test text.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# The sandboxed kernel of issue 6 plugs in here (Execute's kernel manager).
