@@ -1,0 +1,1 @@
+"""Hostile submissions and the small nbgrader courses they are graded in."""
