@@ -17,9 +17,10 @@ for path in (HERE, os.path.dirname(HERE)):
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
     IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from grading.kernel import SandboxedExecute  # noqa: E402
 from grading.verdict import OutOfKernelVerdict  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
@@ -30,7 +31,7 @@ c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
 
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SandboxedExecute,        # nbgrader's Execute, with the kernel in the sandbox
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -42,8 +43,10 @@ c.Autograde.autograde_preprocessors = [
 # A deleted test cell comes back (and is then graded like any other).
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60
+# Wall clock for all cells of one notebook in the kernel; a kernel that is
+# killed (limit, timeout, ignored interrupt) scores 0 on what did not finish.
+c.SandboxedExecute.notebook_timeout = 300
 
 # Feedback shows visible checks and verdicts, never hidden-test text.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
-# The sandboxed kernel of issue 6 plugs in here (Execute's kernel manager).
