@@ -20,6 +20,7 @@ system-packages:
 
 site: $(SETUP)
 	LOSSOPT_STATIC_FIGURES=1 jupyter-book build . --warningiserror --keep-going
+	$(PYTHON) tools/page_weights.py _build/html
 
 test: $(SETUP) system-packages site
 	$(PYTHON) -m pytest
