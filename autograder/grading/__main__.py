@@ -4,6 +4,7 @@
     python -m grading autograde ps2           # every submitted/<student>/ps2, with a progress bar
     python -m grading feedback ps2            # feedback/<student>/ps2/ps2.html
     python -m grading export --to grades.csv  # one row per student and problem set
+    python -m grading suspicion ps2           # reports/ps2-suspicion.md: code to read by hand
 
 ``--root DIR`` points at another course folder (default: the folder that
 holds this package).  Each command loads that folder's
@@ -124,6 +125,8 @@ def main(argv=None):
     p.add_argument("--student", action="append", help="only these students (repeatable)")
     p = sub.add_parser("feedback", help="write feedback HTML for one problem set")
     p.add_argument("ps")
+    p = sub.add_parser("suspicion", help="list submissions whose code reaches for the grader")
+    p.add_argument("ps")
     p = sub.add_parser("export", help="export every grade to CSV")
     p.add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
@@ -134,6 +137,9 @@ def main(argv=None):
         return autograde(root, args.ps, args.student)
     if args.command == "feedback":
         return feedback(root, args.ps)
+    if args.command == "suspicion":
+        from .suspicion import main as suspicion_main
+        return suspicion_main([args.ps, "--root", str(root)])
     return export(root, args.to)
 
 
