@@ -69,6 +69,8 @@ def unreadable_notebooks(folder):
 def autograde(root, ps, students=None):
     from tqdm import tqdm
 
+    from .integrity import zero_unfinished
+
     api = _api(root)
     submitted = Path(root) / "submitted"
     found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}") if p.is_dir())
@@ -78,11 +80,13 @@ def autograde(root, ps, students=None):
         bad = unreadable_notebooks(submitted / student / ps)
         if bad:
             problems.append(f"{student}: not graded: {', '.join(bad)} is not a notebook")
+            zero_unfinished(api.coursedir.db_url, ps, student)   # no stale score
             continue
         result = api.autograde(ps, student, force=True, create=True)
         if not result["success"]:
             last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
             problems.append(f"{student}: not graded: {last[0]}")
+            zero_unfinished(api.coursedir.db_url, ps, student)   # no stale score
     for line in problems:
         print(line, file=sys.stderr)
     print(f"{ps}: graded {len(students) - len(problems)} of {len(students)} submissions")
