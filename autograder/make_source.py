@@ -307,7 +307,7 @@ def md_solution(grade_id, answer, points):
     return cell
 
 
-SETUP_IMPORTS = "import numpy as np\nimport matplotlib.pyplot as plt"
+SETUP_IMPORTS = "import numpy as np"
 
 
 def setup_cell(extra=""):
@@ -606,7 +606,8 @@ def build(ps):
     cells += [md(prompt), md_solution(grade_id, answer, 2)]
     cells.append(md("## The figure, drawn by your functions\n\nRun it after the "
                     "functions above; move the slider."))
-    cells.append(code(textwrap.dedent(spec["figure"]), _meta("figure", locked=True)))
+    figure = "import matplotlib.pyplot as plt\n" + textwrap.dedent(spec["figure"])
+    cells.append(code(figure, _meta("figure", locked=True)))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": KERNELSPEC,
                    "language_info": {"name": "python"}}
