@@ -230,7 +230,8 @@ def plot_race(ax, surface, trajectories, upto=None, legend=True):
     """Draw the race on ``ax``: contours and each path up to step ``upto``.
 
     ``trajectories`` is what :func:`race` returns.  A run that diverged
-    before ``upto`` ends in a cross and its label says where it stopped.
+    before ``upto`` ends in a cross, and its label says at which step it
+    stopped: ``"gd (diverged at 17)"``.
     """
     surface = _surface(surface)
     if upto is not None and upto < 0:
@@ -244,7 +245,7 @@ def plot_race(ax, surface, trajectories, upto=None, legend=True):
         label = name
         if trajectory.diverged and end >= len(trajectory.thetas):
             stops[name] = trajectory.thetas[-1]
-            label = f"{name} (diverged, stopped at step {_stopped_at(trajectory)})"
+            label = f"{name} (diverged at {_stopped_at(trajectory)})"
         paths[label] = trajectory.thetas[:end]
     plot_contours(ax, surface, paths)
     for color, (name, point) in zip(PATH_COLORS, ((n, stops.get(n)) for n in trajectories)):

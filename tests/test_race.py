@@ -158,7 +158,7 @@ def test_plot_race_marks_where_a_diverged_run_stopped():
     plot_race(ax, "ravine", paths, upto=50)
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     stopped = len(paths["plain"].thetas) - 1
-    assert labels == [f"plain (diverged, stopped at step {stopped})"]
+    assert labels == [f"plain (diverged at {stopped})"]
 
 
 def test_plot_race_before_the_divergence_shows_a_plain_label():
