@@ -61,7 +61,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._run_dir = tempfile.mkdtemp(prefix="lossopt-kernel-")
             ipc_dir = os.path.join(self._run_dir, "ipc")
             os.mkdir(ipc_dir)
-            os.chown(ipc_dir, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
+            os.chown(ipc_dir, sandbox.sandbox_uid(), sandbox.sandbox_uid())
             os.chmod(self._run_dir, 0o711)
             self.transport = "ipc"
             self.ip = os.path.join(ipc_dir, "kernel")
@@ -78,8 +78,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not self._sandbox:
             return sandbox.wrap(cmd, cwd, sandbox=False)
         # the kernel (uid 65534) must read the key in the connection file
-        os.chown(self.connection_file, sandbox.SANDBOX_UID,
-                 sandbox.SANDBOX_GID)
+        os.chown(self.connection_file, sandbox.sandbox_uid(),
+                 sandbox.sandbox_uid())
         os.chmod(self.connection_file, stat.S_IRUSR)
         return sandbox.wrap(
             cmd, cwd, sandbox=True,

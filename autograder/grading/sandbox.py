@@ -44,8 +44,9 @@ import warnings
 from pathlib import Path
 
 UNSANDBOXED_ENV = "LOSSOPT_UNSANDBOXED"
-SANDBOX_UID = 65534
-SANDBOX_GID = 65534
+UID_ENV = "LOSSOPT_SANDBOX_UID"
+SANDBOX_UID = 65534     # nobody; LOSSOPT_SANDBOX_UID picks another
+SANDBOX_GID = 65534     # nogroup
 
 # Files of /etc that a Python process may read and that hold nothing
 # of the grader's: the loader cache, users and groups, time zone, fonts.
@@ -131,6 +132,26 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def sandbox_uid() -> int:
+    """The uid (and gid) confined code runs as.
+
+    RLIMIT_NPROC counts every process of a uid on the machine, so two
+    graders running side by side should use two uids (one fork bomb
+    would otherwise starve the other grader's kernels).
+    """
+    text = os.environ.get(UID_ENV, "").strip()
+    if not text:
+        return SANDBOX_UID
+    try:
+        uid = int(text)
+    except ValueError:
+        raise ValueError(f"{UID_ENV} must be an integer uid, got {text!r}") from None
+    if not 1000 <= uid < 2**31 - 1:
+        raise ValueError(f"{UID_ENV}={uid}: use an unprivileged uid >= 1000 "
+                         "that owns no files")
+    return uid
 
 
 def unsandboxed_requested() -> bool:
@@ -275,9 +296,10 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
 
 def drop_args(limits: Limits = DEFAULT_LIMITS) -> list[str]:
     """setpriv to uid 65534, then prlimit (root ignores RLIMIT_NPROC)."""
+    uid = sandbox_uid()
     return [
         "setpriv",
-        f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}",
+        f"--reuid={uid}", f"--regid={uid}",
         "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
         "--no-new-privs", "--",
         "prlimit", *limits.prlimit_args(), "--",
@@ -287,9 +309,10 @@ def drop_args(limits: Limits = DEFAULT_LIMITS) -> list[str]:
 def prepare_workdir(workdir) -> None:
     """Let uid 65534 write the working folder (and nothing above it)."""
     workdir = Path(workdir)
+    uid = sandbox_uid()
     for path in [workdir, *workdir.rglob("*")]:
         if not path.is_symlink():
-            os.chown(path, SANDBOX_UID, SANDBOX_GID)
+            os.chown(path, uid, uid)
 
 
 def wrap(argv, workdir, *, limits: Limits = DEFAULT_LIMITS,
