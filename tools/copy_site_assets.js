@@ -35,3 +35,19 @@ for (const dir of ["input", "output", "ui", "a11y", "sre", "adaptors"]) {
 for (const name of ["LICENSE"]) {
   copy(path.join("mathjax", name), path.join("mathjax", name));
 }
+
+// embed-amd.js finds its fonts through the require.js address of its own modules, which
+// by default is relative to the page (a 404 under chapters/). Point those modules at
+// _static/widgets/, from any page depth (Sphinx marks the site root on <html>).
+fs.writeFileSync(path.join(target, "widgets", "require-paths.js"), `\
+(function () {
+  var root = document.documentElement.getAttribute("data-content_root") || "";
+  var here = root + "_static/widgets/";
+  window.requirejs.config({
+    paths: {
+      "@jupyter-widgets/html-manager": here + "html-manager",
+      "@jupyter-widgets/html-manager/dist": here.slice(0, -1),
+    },
+  });
+})();
+`);

@@ -1,0 +1,71 @@
+"""Shared fixtures: the built website served on 127.0.0.1, and a headless Chromium.
+
+Any test file can use ``site_url`` (the served ``_build/html``, ending in ``/``)
+and ``browser`` (a Playwright browser context driving Debian's chromium).
+"""
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NOT_BUILT = "the website is not built (no _build/html/intro.html): run `make site` first " \
+            "(`make test` builds it before running the tests)"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serve files without logging every request to stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_dir():
+    """The built website; fails with instructions when it has not been built."""
+    if not (SITE / "intro.html").is_file():
+        pytest.fail(NOT_BUILT, pytrace=False)
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir):
+    """Serve the built site from a free port on 127.0.0.1 for the whole session."""
+    handler = functools.partial(QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """A headless Chromium context with a fresh profile (never `playwright install`)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-packages` "
+                    "(apt-get install chromium)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
