@@ -1,0 +1,363 @@
+"""Grading round trips on a temporary copy of the course (never the real autograder/ folder).
+
+One module-scoped copy is released once; each problem set is then autograded
+once for a batch of students whose notebooks are built here: the source
+notebooks (every solution filled in), the unmodified release, and plausible
+wrong answers that must lose exactly their own function's points.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "autograder"
+PROBLEM_SETS = ["ps1", "ps2", "ps3", "ps4"]
+GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__")
+
+
+def grading_cli(root, *args):
+    return subprocess.run([sys.executable, "-m", "grading", "--root", str(root), *args],
+                          cwd=root, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A released copy of the course: <tmp>/repo/autograder, with solutions/ beside it."""
+    repo = tmp_path_factory.mktemp("repo")
+    shutil.copytree(COURSE, repo / "autograder",
+                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+    (repo / "solutions").symlink_to(ROOT / "solutions")
+    root = repo / "autograder"
+    done = grading_cli(root, "release")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def source_nb(root, ps):
+    return nbformat.read(str(root / "source" / ps / f"{ps}.ipynb"), as_version=4)
+
+
+def release_nb(root, ps):
+    return nbformat.read(str(root / "release" / ps / f"{ps}.ipynb"), as_version=4)
+
+
+def cell_by_id(nb, grade_id):
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return cell
+
+
+def edited(nb, edits):
+    """A copy of ``nb`` with ``(old, new)`` text replacements in the named cells."""
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    for grade_id, (old, new) in edits.items():
+        cell = cell_by_id(nb, grade_id)
+        assert old in cell.source, (grade_id, old)
+        cell.source = cell.source.replace(old, new)
+    return nb
+
+
+def submit(root, ps, student, nb):
+    folder = root / "submitted" / student / ps
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb, bytes):
+        (folder / f"{ps}.ipynb").write_bytes(nb)
+    else:
+        nbformat.write(nb, str(folder / f"{ps}.ipynb"))
+
+
+def scores(root, ps, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        notebook = gb.find_submission_notebook(ps, ps, student)
+        return {g.name: g.auto_score for g in notebook.grades}
+
+
+def autograded_points(root, ps):
+    """Max points of every autograded test cell of ``ps``."""
+    nb = source_nb(root, ps)
+    return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"] for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+# ------------------------------------------------------- wrong answers
+
+WRONG_PS2 = {
+    "mse_summed": ("mse_value", {"mse_solution": (
+        "return float(np.mean((y_pred - y_true) ** 2))",
+        "return float(np.sum((y_pred - y_true) ** 2))")}),
+    "ce_nan": ("cross_entropy_conventions", {"cross_entropy_solution": (
+        "return _mean_of_rows(-_xlogy(p, q).sum(axis=-1))",
+        "return float(np.mean(-(p * np.log(q)).sum(axis=-1)))")}),
+}
+WRONG_PS4 = {
+    "adam_no_bias": ("adam_bias_correction", {"adam_init_solution": (
+        "m_hat = m / (1.0 - beta1**t)\n        v_hat = v / (1.0 - beta2**t)",
+        "m_hat = m\n        v_hat = v")}),
+    "momentum_flipped": ("momentum_update", {"momentum_init_solution": (
+        "return theta - velocity, MomentumState(velocity)",
+        "return theta + velocity, MomentumState(velocity)")}),
+    "nag_at_theta": ("nag_update", {"nag_init_solution": (
+        "g = _gradient(grad_fn, look_ahead)", "g = _gradient(grad_fn, theta)")}),
+}
+CHEAT_CELL = textwrap.dedent("""
+    np.allclose = lambda *args, **kwargs: True
+
+    def momentum_init(theta):
+        return (np.zeros_like(theta),)
+
+    def momentum_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
+        return theta, state
+""")
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    """Autograde every problem set once, for every student built here."""
+    root = course
+    runs = {}
+    for ps in PROBLEM_SETS:
+        submit(root, ps, "complete", source_nb(root, ps))
+        submit(root, ps, "blank", release_nb(root, ps))
+    for student, (_, edits) in WRONG_PS2.items():
+        submit(root, "ps2", student, edited(source_nb(root, "ps2"), edits))
+    submit(root, "ps2", "warns", edited(source_nb(root, "ps2"), {"mse_solution": (
+        "    ### BEGIN SOLUTION\n",
+        "    ### BEGIN SOLUTION\n    import warnings\n"
+        "    warnings.warn('mse: averaging, as asked')\n")}))
+    submit(root, "ps2", "not_a_notebook", b"%PDF-1.4 this is a scan, not a notebook\n")
+    for student, (_, edits) in WRONG_PS4.items():
+        submit(root, "ps4", student, edited(source_nb(root, "ps4"), edits))
+    cheat = release_nb(root, "ps4")
+    cell_by_id(cheat, "momentum_init_solution").source = CHEAT_CELL
+    submit(root, "ps4", "cheat", cheat)
+    for ps in PROBLEM_SETS:
+        runs[ps] = grading_cli(root, "autograde", ps)
+    return root, runs
+
+
+# ------------------------------------------------------------- tests
+
+
+def test_release_holds_no_solution_no_hidden_test_no_reference(course):
+    for ps in PROBLEM_SETS:
+        assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb"]
+        text = (course / "release" / ps / f"{ps}.ipynb").read_text()
+        for banned in ["BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS",
+                       "outside this notebook", "solutions"]:
+            assert banned not in text, (ps, banned)
+        released = release_nb(course, ps)
+        for cell in source_nb(course, ps).cells:
+            if cell.cell_type != "code" or not cell.metadata["nbgrader"].get("solution"):
+                continue
+            inside = cell.source.split("### BEGIN SOLUTION")[1:]
+            body = [line.strip() for part in inside
+                    for line in part.split("### END SOLUTION")[0].splitlines()]
+            outside = "".join(part.split("### END SOLUTION")[-1] for part in inside)
+            outside += cell.source.split("### BEGIN SOLUTION")[0]
+            stub = cell_by_id(released, cell.metadata["nbgrader"]["grade_id"]).source
+            assert "raise NotImplementedError()" in stub
+            leaked = [line for line in body
+                      if len(line) > 12 and line in stub and line not in outside]
+            assert not leaked, (ps, leaked)
+
+
+def test_source_notebooks_score_full_marks(graded):
+    root, runs = graded
+    for ps in PROBLEM_SETS:
+        points = autograded_points(root, ps)
+        got = scores(root, ps, "complete")
+        assert {k: got[k] for k in points} == points, ps
+
+
+def test_unmodified_release_scores_zero_and_grades_without_error(graded):
+    root, runs = graded
+    for ps in ["ps1", "ps3", "ps4"]:
+        assert runs[ps].returncode == 0, runs[ps].stderr
+    for ps in PROBLEM_SETS:
+        assert "blank: not graded" not in runs[ps].stderr
+        got = scores(root, ps, "blank")
+        assert {k: got[k] for k in autograded_points(root, ps)} == dict.fromkeys(
+            autograded_points(root, ps), 0.0), ps
+
+
+@pytest.mark.parametrize("ps, student, loses", [
+    ("ps2", s, g) for s, (g, _) in WRONG_PS2.items()] + [
+    ("ps4", s, g) for s, (g, _) in WRONG_PS4.items()])
+def test_a_wrong_answer_loses_exactly_its_own_points(graded, ps, student, loses):
+    root, _ = graded
+    points = autograded_points(root, ps)
+    expected = dict(points, **{loses: 0.0})
+    got = scores(root, ps, student)
+    assert {k: got[k] for k in points} == expected
+
+
+def test_passing_visible_checks_by_replacing_allclose_earns_nothing(graded):
+    root, _ = graded
+    kernel_nb = nbformat.read(str(root / "autograded" / "cheat" / "ps4" / "ps4.ipynb"), 4)
+    (error,) = cell_by_id(kernel_nb, "momentum_update").outputs
+    assert error.evalue.startswith("momentum_init/momentum_step: 2 of 2 visible cases and")
+    assert scores(root, "ps4", "cheat")["momentum_update"] == 0.0
+
+
+def test_a_correct_answer_that_warns_keeps_its_points(graded):
+    root, _ = graded
+    kernel_nb = nbformat.read(str(root / "autograded" / "warns" / "ps2" / "ps2.ipynb"), 4)
+    assert cell_by_id(kernel_nb, "mse_value").outputs == []
+    points = autograded_points(root, "ps2")
+    got = scores(root, "ps2", "warns")
+    assert {k: got[k] for k in points} == points
+
+
+def test_a_file_that_is_not_a_notebook_is_named_and_the_rest_is_graded(graded):
+    root, runs = graded
+    run = runs["ps2"]
+    assert run.returncode == 1
+    assert "not_a_notebook: not graded: ps2.ipynb (" in run.stderr
+    assert "graded 5 of 6 submissions" in run.stdout
+    assert scores(root, "ps2", "complete")["mse_value"] == 1.0
+
+
+def test_feedback_names_failed_functions_but_never_hidden_material(graded):
+    root, _ = graded
+    done = grading_cli(root, "feedback", "ps4")
+    assert done.returncode == 0, done.stderr
+    html = (root / "feedback" / "adam_no_bias" / "ps4" / "ps4.html").read_text()
+    assert "adam_init/adam_step: 1 of 1 visible cases and" in html
+    assert "hidden cases failed" in html
+    for student in ["adam_no_bias", "blank", "cheat"]:
+        html = (root / "feedback" / student / "ps4" / "ps4.html").read_text()
+        for banned in ["HIDDEN TESTS", "outside this notebook", "solutions", str(ROOT),
+                       "cases.py", "reference"]:
+            assert banned not in html, (student, banned)
+
+
+def test_export_writes_one_row_per_student_and_problem_set(graded, tmp_path):
+    root, _ = graded
+    done = grading_cli(root, "export", "--to", str(tmp_path / "grades.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "grades.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert "assignment" in header and "student_id" in header and "score" in header
+    complete_ps4 = [r for r in rows if r.startswith("ps4,") and ",complete," in r]
+    assert len(complete_ps4) == 1
+
+
+def test_source_notebooks_are_up_to_date():
+    done = subprocess.run([sys.executable, str(COURSE / "make_source.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_visible_checks_agree_with_the_reference():
+    sys.path[:0] = [str(ROOT), str(COURSE)]
+    try:
+        from grading import cases
+        from solutions import errors, losses, optimizers, training
+    finally:
+        del sys.path[:2]
+    ns = {"np": np}
+    for module in (errors, losses, optimizers, training):
+        ns.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    for task in cases.TASKS.values():
+        assert len(task.cases()) - len(task.checks) >= 20, task.grade_id
+        for check in task.checks:
+            exec(check.code, dict(ns))
+            assert check.case.visible
+
+
+def test_close_demands_matching_inf_and_never_passes_nan():
+    sys.path[:0] = [str(ROOT), str(COURSE)]
+    try:
+        from grading.verdict import close
+    finally:
+        del sys.path[:2]
+    a = np.array([1.0, np.inf])
+    assert close(a, np.array([1.0 + 1e-9, np.inf]), rtol=1e-6, atol=1e-9)
+    assert not close(a, np.array([1.0, -np.inf]), rtol=1e-6, atol=1e-9)
+    assert not close(a, np.array([1.0, 1e308]), rtol=1e-6, atol=1e-9)
+    assert not close(np.array([np.nan]), np.array([np.nan]), rtol=1e-6, atol=1e-9)
+    assert not close(np.zeros(2), np.zeros(3), rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------- the student's environment
+
+
+@pytest.fixture(scope="module")
+def student_env(tmp_path_factory):
+    """A venv with the lossopt wheel (and the system's Jupyter), where solutions is absent."""
+    tmp = tmp_path_factory.mktemp("student")
+    project = tmp / "project"
+    project.mkdir()
+    for name in ["pyproject.toml", "README.md"]:
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "lossopt", project / "lossopt",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation",
+                    "--outdir", str(tmp / "dist"), str(project)],
+                   check=True, capture_output=True)
+    (wheel,) = (tmp / "dist").glob("lossopt-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-index", str(wheel)], check=True)
+    kernels = tmp / "jupyter" / "kernels" / "lossopt-student"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "student", "language": "python"}))
+    return tmp, venv
+
+
+RUNNER = textwrap.dedent("""
+    import sys
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in sys.argv[1:]:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, kernel_name="lossopt-student", timeout=120,
+                       resources={"metadata": {"path": sys.argv[0].rsplit("/", 1)[0]}}).execute()
+        print("ran", path)
+""")
+
+
+def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
+    tmp, venv = student_env
+    work = tmp / "work"
+    work.mkdir()
+    probe = nbformat.v4.new_code_cell(textwrap.dedent(f"""
+        import importlib.util, lossopt
+        assert importlib.util.find_spec("solutions") is None, "solutions is importable"
+        assert lossopt.__file__.startswith({str(venv)!r}), lossopt.__file__
+    """))
+    paths = []
+    for ps in PROBLEM_SETS:
+        nb = release_nb(course, ps)
+        source = source_nb(course, ps)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("solution"):
+                cell.source = cell_by_id(source, meta["grade_id"]).source
+        nb.cells.insert(0, probe)
+        nbformat.write(nb, str(work / f"{ps}.ipynb"))
+        paths.append(str(work / f"{ps}.ipynb"))
+    (work / "run.py").write_text(RUNNER)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "LOSSOPT_STATIC_FIGURES")}
+    env["JUPYTER_PATH"] = str(tmp / "jupyter")
+    done = subprocess.run([str(venv / "bin" / "python"), str(work / "run.py"), *paths],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("ran ") == 4
