@@ -43,6 +43,7 @@ from .isolation import run_isolated
 
 HARNESS = Path(__file__).with_name("harness.py")
 RESULT_LIMIT = 64 * 1024 * 1024     # bytes, uncompressed, of results.npz
+KERNEL_TRACE_CHARS = 3000
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -223,9 +224,10 @@ class OutOfKernelVerdict(NbGraderPreprocessor):
                 cell.outputs = []
                 continue
             lines = [message(task, verdict)]
-            if kernel_error:
-                shown = _ANSI.sub("", f"{kernel_error[0].ename}: {kernel_error[0].evalue}")
-                lines.append(f"in this notebook, the visible checks raised {shown[:400]}")
+            if kernel_error:   # the student's own kernel, on the visible checks only
+                trace = _ANSI.sub("", "\n".join(kernel_error[0].get("traceback", [])))
+                lines += ["", "In this notebook, the visible checks raised:",
+                          trace[-KERNEL_TRACE_CHARS:]]
             cell.outputs = [nbformat.v4.new_output(
                 "error", ename="TestsFailed", evalue=lines[0], traceback=lines)]
             self.log.info("%s: %s", task.grade_id, lines[0])
