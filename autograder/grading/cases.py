@@ -541,8 +541,8 @@ def _tasks():
               _visible_case({"lr": 0.1, "n_epochs": 3, "batch_size": 3, "seed": 0},
                             {"x": np.linspace(-1, 1, 8), "y": 2 * np.linspace(-1, 1, 8) + 1,
                              "theta0": [2.0, 1.0]})),
-        Check("one batch of the points (0, 0) and (1, 2) from [0, 0]: r = [0, -2], so "
-              "the gradient is [2 (0 - 2) / 2, 2 (0 - 2) / 2] = [-2, -2]",
+        Check("one batch of the points (0, 0) and (1, 2) from [0, 0]: r = [0, -2], so the "
+              "gradient [mean(2 r x), mean(2 r)] is [-2, -2] and theta = 0 - 0.25 [-2, -2]",
               "thetas = sgd_linear_regression([0.0, 1.0], [0.0, 2.0], [0.0, 0.0], lr=0.25,\n"
               "                               n_epochs=1, batch_size=2)\n"
               "assert np.allclose(thetas, [[0.0, 0.0], [0.5, 0.5]])",
