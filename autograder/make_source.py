@@ -309,6 +309,14 @@ def md_solution(grade_id, answer, points):
 
 SETUP_IMPORTS = "import numpy as np"
 
+GRADING_NOTE = (
+    "**How this is graded.** Each function is graded on its own: the grader "
+    "runs the first code cell and your answer cells (the ones that said "
+    "`# YOUR CODE HERE`) in a fresh process, on the checks shown and on "
+    "cases you do not see. Keep every helper you need inside those answer "
+    "cells; code in cells you add yourself is not graded."
+)
+
 
 def setup_cell(extra=""):
     src = SETUP_IMPORTS + ("\n\n" + extra if extra else "")
@@ -598,8 +606,8 @@ def build(ps):
     if setup_src:
         provided |= _free_names(setup_src) | {
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
-    cells = [md(f"# {spec['title']}\n\n" + textwrap.dedent(spec["brief"]).strip(),
-                grade_id="brief"),
+    brief = textwrap.dedent(spec["brief"]).strip() + "\n\n" + GRADING_NOTE
+    cells = [md(f"# {spec['title']}\n\n" + brief, grade_id="brief"),
              setup_cell(setup_src)]
     cells += _section(spec["tasks"], provided, spec["intro"])
     grade_id, prompt, answer = spec["written"]
