@@ -26,12 +26,18 @@ hostile submission from stopping the run:
   killed, that cell and every later code cell get an error output
   (so their tests score 0), and the notebook is still saved, so the
   gradebook gets this run's scores and never keeps stale ones;
-- the text output of a cell is capped (``max_output_chars``).
+- the text output of a cell is capped (``max_output_chars``);
+- the kernel never receives hidden tests: a test cell is sent with its
+  ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` regions
+  removed (the notebook keeps them), so student code that records the
+  cells it is sent cannot copy hidden material into an output.
+  Verdicts do not need them: they are computed outside the kernel.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -46,6 +52,14 @@ from traitlets import Bool, Integer
 from . import sandbox
 
 STOPPED = "SubmissionStopped"
+HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?(^[ \t]*### END HIDDEN TESTS[^\n]*$|\Z)",
+    re.MULTILINE | re.DOTALL)
+
+
+def without_hidden_tests(source: str) -> str:
+    """The cell's source with every hidden-test region cut out."""
+    return HIDDEN.sub("", source)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -166,12 +180,16 @@ class SandboxedExecute(Execute):
             cell.outputs = [_error(self._stopped)]
             return cell, resources
         self._out_chars = 0
+        source = cell.source
+        cell.source = without_hidden_tests(source)
         try:
             return super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
             self._stop("a cell ran out of time and ignored the interrupt")
         except DeadKernelError:
             self._stop("the kernel died (memory, CPU time or a crash)")
+        finally:
+            cell.source = source
         cell.outputs = list(cell.get("outputs", [])) + [_error(self._stopped)]
         return cell, resources
 

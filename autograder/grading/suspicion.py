@@ -139,7 +139,9 @@ def _literal_path_problem(node) -> str | None:
 class _Visitor(ast.NodeVisitor):
     def __init__(self):
         self.hits: list[tuple[int, str, str]] = []
-        self.aliases: dict[str, str] = {}   # local name -> module
+        # local name -> module; the setup cell of every problem set
+        # imports numpy as np, so np means numpy unless rebound
+        self.aliases: dict[str, str] = {"np": "numpy", "numpy": "numpy"}
 
     def hit(self, node, category, reason):
         self.hits.append((getattr(node, "lineno", 1), category, reason))
