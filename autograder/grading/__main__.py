@@ -135,6 +135,12 @@ def main(argv=None):
     p.add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        parser.error(f"{root} is not a course folder: it has no nbgrader_config.py")
+    known = problem_sets(root)
+    for ps in [args.ps] if isinstance(getattr(args, "ps", None), str) else getattr(args, "ps", []):
+        if ps not in known:
+            parser.error(f"unknown problem set {ps!r}; the course has {', '.join(known)}")
     if args.command == "release":
         return release(root, args.ps)
     if args.command == "autograde":
