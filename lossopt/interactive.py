@@ -239,16 +239,18 @@ def _static_figure(draw, sliders):
     names = list(sliders)
     controls = list(_selection_sliders(sliders).values())
     stacks_at_depth = [[] for _ in names]
+    # One Layout shared by every frame and Stack: the page stores it once, not per frame.
+    layout = widgets.Layout()
 
     def build(depth, prefix):
         if depth == len(names):
-            frame = widgets.Image(value=render(draw, prefix), format="png")
+            frame = widgets.Image(value=render(draw, prefix), format="png", layout=layout)
             frame.add_class("lossopt-frame")
             frame.add_class(frame_class(prefix))
             return frame
         slider = sliders[names[depth]]
         children = [build(depth + 1, {**prefix, names[depth]: value}) for value in slider.values]
-        stack = widgets.Stack(children=children, selected_index=slider.index)
+        stack = widgets.Stack(children=children, selected_index=slider.index, layout=layout)
         stacks_at_depth[depth].append(stack)
         return stack
 

@@ -266,3 +266,11 @@ print(calls, bytes(image.value) != before, plt.get_fignums())
     assert [list(output["data"]) for output in shown if "data" in output] == [
         ["text/plain", "application/vnd.jupyter.widget-view+json"]]
     assert [output["text"] for output in moved] == ["[0.3, 0.5] True []\n"]
+
+
+def test_static_frames_share_one_layout(static):
+    box = interactive_figure(Recorder(), lr=Slider(1, 2, 1), gamma=Slider(1, 2, 1))
+    outer = box.children[2]
+    widgets_with_layout = [outer, *outer.children,
+                           *(frame for inner in outer.children for frame in inner.children)]
+    assert len({id(w.layout) for w in widgets_with_layout}) == 1
