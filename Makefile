@@ -6,7 +6,7 @@ SETUP := .setup-stamp
 .PHONY: site test setup system-packages
 
 # Python and front-end dependencies, installed once per change of the files that pin them.
-$(SETUP): pyproject.toml constraints.txt package.json package-lock.json
+$(SETUP): pyproject.toml constraints.txt package.json package-lock.json tools/copy_site_assets.js
 	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[all]"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(SETUP)
