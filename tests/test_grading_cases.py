@@ -105,3 +105,19 @@ def test_setup_cells_come_from_the_source_not_the_submission():
     cells = verdict.notebook_cells(submission, source)
     assert "np = None" not in cells
     assert cells[0].startswith("import numpy as np")
+
+
+def test_an_endless_loop_costs_only_its_own_function():
+    nb = source_nb("ps2")
+    (cell,) = [c for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "mae_solution"]
+    cell.source = cell.source.replace("    ### BEGIN SOLUTION\n",
+                                      "    ### BEGIN SOLUTION\n    while True:\n        pass\n")
+    tasks = [cases.TASKS[g] for g in ["mae_value", "mse_value", "huber_two_branches"]]
+    verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, nb), tasks,
+                                      timeout=10, task_timeout=10)
+    assert verdicts["mse_value"][4] is None and verdicts["huber_two_branches"][4] is None
+    assert not any(verdicts["mse_value"][:4:2]) and not any(verdicts["huber_two_branches"][:4:2])
+    assert verdicts["mae_value"][4] == "it ran out of time"
+    assert verdict.message(cases.TASKS["mae_value"], verdicts["mae_value"]).startswith(
+        "mae: 2 of 2 visible cases and 24 of 24 hidden cases failed")
