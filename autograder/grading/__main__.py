@@ -1,7 +1,8 @@
 """The instructor's commands, run from ``autograder/``::
 
     python -m grading release                 # source/psN -> release/psN, every problem set
-    python -m grading autograde ps2           # every submitted/<student>/ps2, with a progress bar
+    python -m grading autograde ps2           # new or changed submitted/<student>/ps2, on every core
+    python -m grading autograde ps2 --jobs 1 --force   # all of them, one after another
     python -m grading feedback ps2            # feedback/<student>/ps2/ps2.html
     python -m grading export --to grades.csv  # one row per student and problem set
     python -m grading suspicion ps2           # reports/ps2-suspicion.md: code to read by hand
@@ -9,8 +10,9 @@
 ``--root DIR`` points at another course folder (default: the folder that
 holds this package).  Each command loads that folder's
 ``nbgrader_config.py`` and drives nbgrader's own Python API in this one
-process, so students are graded one after another without nbgrader's
-start-up cost each time.  A submission that cannot be graded (a file that
+process (``autograde``: in one process per core, see ``grading.parallel``),
+so students are graded one after another without nbgrader's start-up cost
+each time.  A submission that cannot be graded (a file that
 is not a notebook, a crash) is reported by name and the others go on; the
 exit code is then 1.
 """
@@ -21,7 +23,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,42 +56,15 @@ def release(root, names=None):
     return 1 if failed else 0
 
 
-def unreadable_notebooks(folder):
-    """Names of the .ipynb files in ``folder`` that are not notebooks."""
-    bad = []
-    for path in sorted(Path(folder).glob("*.ipynb")):
-        try:
-            nbformat.validate(nbformat.read(str(path), as_version=4))
-        except Exception as error:
-            bad.append(f"{path.name} ({type(error).__name__})")
-    return bad
+def autograde(root, ps, students=None, jobs=None, force=False):
+    """Grade new and changed submissions on ``jobs`` cores (see ``grading.parallel``)."""
+    from .parallel import UnsafeConfig, autograde as run
 
-
-def autograde(root, ps, students=None):
-    from tqdm import tqdm
-
-    from .integrity import zero_unfinished
-
-    api = _api(root)
-    submitted = Path(root) / "submitted"
-    found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}") if p.is_dir())
-    students = [s for s in found if students is None or s in students]
-    problems = []
-    for student in tqdm(students, desc=f"autograde {ps}", unit="student"):
-        bad = unreadable_notebooks(submitted / student / ps)
-        if bad:
-            problems.append(f"{student}: not graded: {', '.join(bad)} is not a notebook")
-            zero_unfinished(api.coursedir.db_url, ps, student)   # no stale score
-            continue
-        result = api.autograde(ps, student, force=True, create=True)
-        if not result["success"]:
-            last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
-            problems.append(f"{student}: not graded: {last[0]}")
-            zero_unfinished(api.coursedir.db_url, ps, student)   # no stale score
-    for line in problems:
-        print(line, file=sys.stderr)
-    print(f"{ps}: graded {len(students) - len(problems)} of {len(students)} submissions")
-    return 1 if problems else 0
+    try:
+        return run(root, ps, students, jobs=jobs, force=force)
+    except UnsafeConfig as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def feedback(root, ps):
@@ -127,6 +101,10 @@ def main(argv=None):
     p = sub.add_parser("autograde", help="grade every submission of one problem set")
     p.add_argument("ps")
     p.add_argument("--student", action="append", help="only these students (repeatable)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (default: the number of CPUs)")
+    p.add_argument("--force", action="store_true",
+                   help="grade every submission, even those unchanged since their last grading")
     p = sub.add_parser("feedback", help="write feedback HTML for one problem set")
     p.add_argument("ps")
     p = sub.add_parser("suspicion", help="list submissions whose code reaches for the grader")
@@ -144,7 +122,9 @@ def main(argv=None):
     if args.command == "release":
         return release(root, args.ps)
     if args.command == "autograde":
-        return autograde(root, args.ps, args.student)
+        if args.jobs is not None and args.jobs < 1:
+            parser.error(f"--jobs must be at least 1, got {args.jobs}")
+        return autograde(root, args.ps, args.student, jobs=args.jobs, force=args.force)
     if args.command == "feedback":
         return feedback(root, args.ps)
     if args.command == "suspicion":

@@ -1,0 +1,416 @@
+"""Autograde one problem set on every core, and only what is new or changed.
+
+``python -m grading autograde ps4 --jobs N`` (see ``__main__``) comes here.
+
+- **The config is checked first.**  nbgrader loads ``nbgrader_config.py``
+  and, when the file raises, only logs the error and grades with its
+  defaults: nbgrader's own ``Execute``, the student's code unconfined, the
+  hidden tests in the student's kernel.  :func:`load_config` loads the
+  config the way nbgrader does (every Jupyter config folder, then the
+  course folder) and :func:`check_config` refuses it unless its
+  ``Autograde.autograde_preprocessors`` hold ``SandboxedExecute`` and
+  ``OutOfKernelVerdict`` and no plain ``Execute``.
+- **Workers.**  N worker processes (``spawn``: nothing of this process is
+  inherited) each load the config once and grade student after student
+  through nbgrader's Python API, so nbgrader's start-up is paid once per
+  worker, not per student.  They take students from one queue, so a slow
+  submission holds up one worker only.  Worker k runs student code as
+  sandbox uid ``LOSSOPT_SANDBOX_UID - k`` (65534, 65533, ... by default):
+  the process limit counts per uid, so a fork bomb graded by one worker
+  cannot starve the other's kernels.  Each worker writes the SQLite
+  gradebook itself; a "database is locked" error is retried.
+- **Only what changed.**  After a submission is graded, the hash of its
+  folder is recorded in ``autograded/.graded-hashes.json`` (outside every
+  student's folder, so no student code can write it).  A later run grades
+  a submission only when its hash differs, when it failed last time, when
+  the gradebook or ``autograded/`` lost it, or when the grader itself
+  changed (the source notebook, ``grading/*.py`` or ``nbgrader_config.py``).
+  ``--force`` grades everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import queue
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+STATE_FILE = Path("autograded") / ".graded-hashes.json"
+REQUIRED = ("grading.kernel.SandboxedExecute", "grading.verdict.OutOfKernelVerdict")
+LOCKED = "database is locked"
+LOCK_RETRIES = 5
+
+
+class UnsafeConfig(ValueError):
+    """The loaded nbgrader config would grade without the sandbox or the verdict."""
+
+
+# ------------------------------------------------------------ the config
+
+
+@contextlib.contextmanager
+def _cwd(folder):
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def load_config(root):
+    """The config nbgrader itself would use when run from ``root``.
+
+    Like ``nbgrader autograde``: every Jupyter config folder, then
+    ``root/nbgrader_config.py``; a file that raises is logged and skipped.
+    Returns ``(config, errors)``, ``errors`` the text of those logged errors.
+    """
+    import logging
+
+    from nbgrader.apps.baseapp import NbGrader
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.WARNING and record.exc_info:
+                error = record.exc_info[1]
+                records.append(f"{record.getMessage()}: {type(error).__name__}: {error}")
+
+    root = Path(root).resolve()
+    app = NbGrader()
+    handler = Keep()
+    app.log.addHandler(handler)
+    try:
+        with _cwd(root):
+            app.load_config_file()
+    finally:
+        app.log.removeHandler(handler)
+    config = app.config
+    config.CourseDirectory.root = str(root)
+    return config, records
+
+
+def _name(item):
+    if isinstance(item, str):
+        return item
+    return f"{item.__module__}.{item.__qualname__}"
+
+
+def check_config(config, errors=(), where="nbgrader_config.py"):
+    """Raise :class:`UnsafeConfig` unless autograding is sandboxed and out-of-kernel."""
+    from nbgrader.preprocessors import Execute
+    from traitlets.utils.importstring import import_item
+
+    if "autograde_preprocessors" in config.Autograde:
+        items = list(config.Autograde.autograde_preprocessors)
+    else:
+        items = []
+    names = [_name(item) for item in items]
+    why = ""
+    if errors:
+        why = " Loading the config failed: " + "; ".join(errors)
+    missing = [name for name in REQUIRED if name not in names]
+    if not items:
+        raise UnsafeConfig(
+            f"refusing to grade: {where} sets no c.Autograde.autograde_preprocessors, so "
+            "nbgrader would run student code unsandboxed with its default Execute and "
+            f"no out-of-kernel verdict.{why}")
+    if missing:
+        raise UnsafeConfig(
+            f"refusing to grade: c.Autograde.autograde_preprocessors in {where} lacks "
+            f"{' and '.join(missing)}, so student code would run unsandboxed or be "
+            f"judged inside its own kernel.{why}")
+    for item, name in zip(items, names):
+        try:
+            cls = import_item(item) if isinstance(item, str) else item
+        except Exception as error:
+            raise UnsafeConfig(f"refusing to grade: preprocessor {name} in {where} "
+                               f"cannot be imported ({error})") from None
+        if isinstance(cls, type) and issubclass(cls, Execute) and name != REQUIRED[0]:
+            raise UnsafeConfig(
+                f"refusing to grade: c.Autograde.autograde_preprocessors in {where} "
+                f"also runs {name}, which executes student code outside the sandbox")
+    if names.index(REQUIRED[0]) > names.index(REQUIRED[1]):
+        raise UnsafeConfig(f"refusing to grade: in {where}, OutOfKernelVerdict must come "
+                           "after SandboxedExecute (it replaces the kernel's test outputs)")
+
+
+def checked_api(root):
+    """nbgrader's API on the checked config of the course at ``root``."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config, errors = load_config(root)
+    check_config(config, errors, where=str(Path(root).resolve() / "nbgrader_config.py"))
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
+# ---------------------------------------------------- what needs grading
+
+
+def folder_hash(folder):
+    """sha256 of every file of a submission folder (names and bytes)."""
+    digest = hashlib.sha256()
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def grader_hash(root, ps):
+    """sha256 of what decides a score besides the submission."""
+    root = Path(root)
+    files = sorted((root / "source" / ps).rglob("*.ipynb"))
+    files += sorted((root / "grading").glob("*.py")) + [root / "nbgrader_config.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_state(root):
+    path = Path(root) / STATE_FILE
+    try:
+        state = json.loads(path.read_text())
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_state(root, state):
+    path = Path(root) / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def in_gradebook(db_url, ps):
+    """Students with a submission of ``ps`` in the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            return {s.student.id for s in gb.assignment_submissions(ps)}
+        except MissingEntry:
+            return set()
+
+
+def to_grade(root, ps, students, hashes, db_url, force=False):
+    """The students among ``students`` whose submission must be graded now."""
+    if force:
+        return list(students)
+    state = read_state(root).get(ps, {})
+    if state.get("grader") != grader_hash(root, ps):
+        return list(students)
+    done = state.get("students", {})
+    known = in_gradebook(db_url, ps)
+    return [s for s in students
+            if done.get(s) != hashes[s] or s not in known
+            or not (Path(root) / "autograded" / s / ps).is_dir()]
+
+
+# ---------------------------------------------------------- the grading
+
+
+def unreadable_notebooks(folder):
+    """Names of the .ipynb files in ``folder`` that are not notebooks."""
+    bad = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        try:
+            nbformat.validate(nbformat.read(str(path), as_version=4))
+        except Exception as error:
+            bad.append(f"{path.name} ({type(error).__name__})")
+    return bad
+
+
+def _retry_locked(action):
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return action()
+        except Exception as error:
+            if LOCKED not in str(error) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
+def grade_one(api, root, ps, student):
+    """Grade one submission; return None, or the reason it was not graded."""
+    from .integrity import zero_unfinished
+
+    db_url = api.coursedir.db_url
+    bad = unreadable_notebooks(Path(root) / "submitted" / student / ps)
+    if bad:
+        _retry_locked(lambda: zero_unfinished(db_url, ps, student))   # no stale score
+        return f"{', '.join(bad)} is not a notebook"
+    for attempt in range(LOCK_RETRIES):
+        result = api.autograde(ps, student, force=True, create=True)
+        error = result.get("error") or ""
+        if result["success"] or LOCKED not in error:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    if result["success"]:
+        return None
+    last = error.strip().splitlines()[-1:] or ["unknown error"]
+    _retry_locked(lambda: zero_unfinished(db_url, ps, student))   # no stale score
+    return last[0]
+
+
+def worker(root, ps, uid, tasks, results, number):
+    """One worker process: grade students from ``tasks`` until it yields None."""
+    if uid is not None:
+        os.environ["LOSSOPT_SANDBOX_UID"] = str(uid)
+    try:
+        api = checked_api(root)
+    except Exception as error:
+        results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0))
+        return
+    while True:
+        student = tasks.get()
+        if student is None:
+            return
+        results.put(("start", number, student, None, 0.0))
+        start = time.monotonic()
+        try:
+            problem = grade_one(api, root, ps, student)
+        except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
+        results.put(("done", number, student, problem, time.monotonic() - start))
+
+
+def worker_uids(jobs):
+    """The sandbox uid of each worker: LOSSOPT_SANDBOX_UID, then one less for each."""
+    from .sandbox import sandbox_uid
+
+    base = sandbox_uid()
+    uids = [base - k for k in range(jobs)]
+    if uids[-1] < 1000:
+        raise ValueError(f"LOSSOPT_SANDBOX_UID={base} leaves no unprivileged uid for "
+                         f"{jobs} workers (worker k uses {base} - k, which must be >= 1000)")
+    return uids
+
+
+def run_workers(root, ps, students, jobs, on_result):
+    """Grade ``students`` in ``jobs`` processes; call ``on_result(student, problem, seconds)``."""
+    context = multiprocessing.get_context("spawn")
+    tasks, results = context.Queue(), context.Queue()
+    for student in students:
+        tasks.put(student)
+    uids = worker_uids(jobs)
+    for _ in range(jobs):
+        tasks.put(None)
+    procs = [context.Process(target=worker, args=(str(root), ps, uids[k], tasks, results, k),
+                             daemon=True)
+             for k in range(jobs)]
+    for proc in procs:
+        proc.start()
+    current = {}
+    left = set(students)
+    dead = set()
+    try:
+        while left:
+            try:
+                kind, number, student, problem, seconds = results.get(timeout=1.0)
+            except queue.Empty:
+                for k, proc in enumerate(procs):
+                    if k not in dead and not proc.is_alive():
+                        dead.add(k)
+                        lost = current.pop(k, None)
+                        if lost in left:
+                            left.discard(lost)
+                            on_result(lost, "the grader worker stopped while grading it", 0.0)
+                if len(dead) == len(procs):
+                    for student in sorted(left):
+                        on_result(student, "not graded: every grader worker stopped", 0.0)
+                    left.clear()
+                continue
+            if kind == "dead":
+                raise UnsafeConfig(problem) if "refusing" in problem else RuntimeError(problem)
+            if kind == "start":
+                current[number] = student
+            else:
+                current.pop(number, None)
+                left.discard(student)
+                on_result(student, problem, seconds)
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def autograde(root, ps, students=None, jobs=None, force=False):
+    """Grade the submissions of ``ps``; return the exit code (1 if one failed)."""
+    from tqdm import tqdm
+
+    root = Path(root).resolve()
+    api = checked_api(root)      # refuses before any student code runs
+    db_url = api.coursedir.db_url
+    submitted = root / "submitted"
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}") if p.is_dir())
+    unknown = sorted(set(students or ()) - set(found))
+    if unknown:
+        print(f"{ps}: no submission from {', '.join(unknown)}", file=sys.stderr)
+    everyone = [s for s in found if not students or s in students]
+    hashes = {s: folder_hash(submitted / s / ps) for s in everyone}
+    todo = to_grade(root, ps, everyone, hashes, db_url, force=force)
+    skipped = len(everyone) - len(todo)
+    if not todo:
+        print(f"{ps}: nothing to grade: all {len(everyone)} submissions are unchanged "
+              "since their last grading (--force re-grades them)")
+        return 1 if unknown else 0
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+
+    state = read_state(root)
+    entry = state.setdefault(ps, {})
+    grader = grader_hash(root, ps)
+    if entry.get("grader") != grader:
+        entry.clear()
+        entry["grader"] = grader
+    done = entry.setdefault("students", {})
+    problems = []
+    bar = tqdm(total=len(todo), desc=f"autograde {ps} ({jobs} worker{'s' * (jobs > 1)})",
+               unit="student")
+
+    def on_result(student, problem, seconds):
+        if problem is None:
+            done[student] = hashes[student]
+        else:
+            done.pop(student, None)
+            problems.append(f"{student}: not graded: {problem}")
+        write_state(root, state)
+        bar.set_postfix(failed=len(problems), refresh=False)
+        bar.update(1)
+
+    try:
+        if jobs == 1:
+            for student in todo:
+                start = time.monotonic()
+                try:
+                    problem = grade_one(api, root, ps, student)
+                except Exception as error:
+                    problem = f"{type(error).__name__}: {error}"
+                on_result(student, problem, time.monotonic() - start)
+        else:
+            run_workers(root, ps, todo, jobs, on_result)
+    finally:
+        bar.close()
+    for line in sorted(problems):
+        print(line, file=sys.stderr)
+    line = f"{ps}: graded {len(todo) - len(problems)} of {len(todo)} submissions"
+    if skipped:
+        line += f"; {skipped} unchanged since their last grading, skipped (--force re-grades them)"
+    print(line)
+    return 1 if problems or unknown else 0
