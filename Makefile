@@ -21,6 +21,7 @@ system-packages:
 site: $(SETUP)
 	LOSSOPT_STATIC_FIGURES=1 jupyter-book build . --warningiserror --keep-going
 	$(PYTHON) tools/release_for_site.py _build/html/problem-sets
+	$(PYTHON) -m build --wheel --no-isolation --outdir _build/html/problem-sets . >/dev/null
 	$(PYTHON) tools/page_weights.py _build/html
 
 test: $(SETUP) system-packages site

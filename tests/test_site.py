@@ -1,0 +1,59 @@
+"""The built website: every chapter links its problem set, and the downloads are student versions."""
+
+import html
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+CHAPTERS = {
+    1: "01-loss-meaning", 2: "02-common-losses",
+    3: "03-gradient-descent", 4: "04-optimizer-evolution",
+}
+ROOT = Path(__file__).resolve().parents[1]
+BANNED = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "solutions")
+
+
+@pytest.mark.parametrize("number, page", CHAPTERS.items())
+def test_chapter_links_its_released_problem_set(site_dir, number, page):
+    html = (site_dir / "chapters" / f"{page}.html").read_text()
+    assert f'href="../problem-sets/ps{number}.ipynb"' in html
+    download = site_dir / "problem-sets" / f"ps{number}.ipynb"
+    text = download.read_text()
+    for banned in BANNED:
+        assert banned not in text, f"{download.name} holds {banned!r}"
+    notebook = nbformat.reads(text, as_version=4)
+    nbformat.validate(notebook)
+    assert any("YOUR CODE HERE" in cell.source for cell in notebook.cells)
+
+
+def test_intro_links_the_toolkit_wheel_without_the_reference(site_dir):
+    html = (site_dir / "intro.html").read_text()
+    (name,) = re.findall(r'href="problem-sets/(lossopt-[^"]+\.whl)"', html)
+    names = zipfile.ZipFile(site_dir / "problem-sets" / name).namelist()
+    assert "lossopt/interactive.py" in names
+    assert not [n for n in names if "solutions" in n]
+
+
+def reference_code_lines():
+    """Distinctive code lines of the reference package (not docstrings, not signatures)."""
+    lines = set()
+    for module in (ROOT / "solutions").glob("*.py"):
+        for line in module.read_text().splitlines():
+            line = line.strip()
+            code = line.startswith(("return ", "if ", "for ")) or " = " in line
+            if code and len(line) >= 30 and not line.startswith(("def ", "#", "r\"\"\"")):
+                lines.add(line)
+    return lines
+
+
+def test_no_page_shows_a_reference_function_body(site_dir):
+    """Chapters import the reference and call it; no page may print its code."""
+    lines = reference_code_lines()
+    assert len(lines) > 50
+    for page in site_dir.rglob("*.html"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(errors="replace")))
+        shown = [line for line in lines if line in text]
+        assert not shown, f"{page.relative_to(site_dir)} shows reference code: {shown[:3]}"
