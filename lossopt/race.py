@@ -107,37 +107,27 @@ def draw_family_tree(ax=None):
 #: the slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
 #: its eps sets how small its first steps are (sqrt(eps)), and the book's
 #: default of 1e-6 would spend most of a 300-step race getting started.
+# The adaptive methods share one setting on every surface.
+_ADAPTIVE_HYPER = {
+    "adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.05, "gamma": 0.9},
+    "adadelta": {"gamma": 0.95, "eps": 1e-4}, "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
+}
+
+
+def _momentum_family(gd_lr, momentum_lr):
+    return {"gd": {"lr": gd_lr}, "momentum": {"lr": momentum_lr, "gamma": 0.9},
+            "nag": {"lr": momentum_lr, "gamma": 0.9}}
+
+
 RACE_HYPER = {
-    "bowl": {
-        "gd": {"lr": 0.1}, "momentum": {"lr": 0.02, "gamma": 0.9},
-        "nag": {"lr": 0.02, "gamma": 0.9}, "adagrad": {"lr": 0.5},
-        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
-        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
-    },
-    "ravine": {
-        "gd": {"lr": 0.09}, "momentum": {"lr": 0.01, "gamma": 0.9},
-        "nag": {"lr": 0.01, "gamma": 0.9}, "adagrad": {"lr": 0.5},
-        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
-        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
-    },
-    "rosenbrock": {
-        "gd": {"lr": 0.001}, "momentum": {"lr": 0.001, "gamma": 0.9},
-        "nag": {"lr": 0.001, "gamma": 0.9}, "adagrad": {"lr": 0.5},
-        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
-        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
-    },
-    "beale": {
-        "gd": {"lr": 0.01}, "momentum": {"lr": 0.005, "gamma": 0.9},
-        "nag": {"lr": 0.005, "gamma": 0.9}, "adagrad": {"lr": 0.5},
-        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
-        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
-    },
-    "saddle": {
-        "gd": {"lr": 0.1}, "momentum": {"lr": 0.02, "gamma": 0.9},
-        "nag": {"lr": 0.02, "gamma": 0.9}, "adagrad": {"lr": 0.5},
-        "rmsprop": {"lr": 0.05, "gamma": 0.9}, "adadelta": {"gamma": 0.95, "eps": 1e-4},
-        "adam": {"lr": 0.1}, "nadam": {"lr": 0.1},
-    },
+    surface: {**_momentum_family(gd_lr, momentum_lr), **_ADAPTIVE_HYPER}
+    for surface, gd_lr, momentum_lr in [
+        ("bowl", 0.1, 0.02),
+        ("ravine", 0.09, 0.01),
+        ("rosenbrock", 0.001, 0.001),
+        ("beale", 0.01, 0.005),
+        ("saddle", 0.1, 0.02),
+    ]
 }
 
 
