@@ -380,11 +380,13 @@ def autograde(root, ps, students=None, jobs=None, force=False):
         entry.clear()
         entry["grader"] = grader
     done = entry.setdefault("students", {})
+    took = entry.setdefault("seconds", {})    # of the last grading: which ones were slow
     problems = []
     bar = tqdm(total=len(todo), desc=f"autograde {ps} ({jobs} worker{'s' * (jobs > 1)})",
                unit="student")
 
     def on_result(student, problem, seconds):
+        took[student] = round(seconds, 3)
         if problem is None:
             done[student] = hashes[student]
         else:
