@@ -119,7 +119,7 @@ def move_every_slider(page, name, index):
         position = int(float(handle.get_attribute("aria-valuenow")))
         last = int(float(handle.get_attribute("aria-valuemax")))
         assert last >= 1, f"{name}: slider {k} of figure {index} has a single value"
-        before_frame = visible_frame(figure)
+        before_frame = settled_frame(page, figure)
         before_pixels = before_frame.screenshot()
         before_class = frame_values(before_frame)
         assert before_class == displayed_values(figure), \
@@ -130,7 +130,7 @@ def move_every_slider(page, name, index):
         page.wait_for_function(
             "([handle, expected]) => Number(handle.getAttribute('aria-valuenow')) === expected",
             arg=[handle.element_handle(), expected], timeout=TIMEOUT_MS)
-        after_frame = visible_frame(figure)
+        after_frame = settled_frame(page, figure)
         shown = displayed_values(figure)
         assert frame_values(after_frame) == shown, \
             f"{name}: figure {index}, slider {k}: frame {frame_values(after_frame)} " \
@@ -145,6 +145,21 @@ def visible_frame(figure):
     frames = figure.locator("img").filter(visible=True)
     assert frames.count() == 1, f"expected one visible frame, found {frames.count()}"
     return frames.first
+
+
+def settled_frame(page, figure, attempts=100):
+    """The one visible frame, once the Stacks have finished switching to the slider values.
+
+    Right after a key press the browser may still be swapping frames (none or two visible
+    for a moment); wait for it to settle, then check, so a slow machine does not fail a
+    correct page while a wrong frame still fails it.
+    """
+    for _ in range(attempts):
+        frames = figure.locator("img").filter(visible=True)
+        if frames.count() == 1 and frame_values(frames.first) == displayed_values(figure):
+            break
+        page.wait_for_timeout(50)
+    return visible_frame(figure)
 
 
 def frame_values(frame):
