@@ -21,13 +21,24 @@ nested Stacks for several sliders), so the static website needs no kernel.
 
 Every figure rendered here is closed afterwards, so none piles up or shows
 twice.
+
+Static frames are drawn in parallel when the figure is made in a Jupyter
+kernel (the book build executes each page in one): the kernel forks one
+worker per CPU, so ``draw`` needs no pickling, and each worker returns its
+PNG bytes and what ``draw`` printed, which is printed again here, in frame
+order.  ``draw`` must then depend only on its slider values (a frame drawn in
+a worker cannot change the kernel's state).  ``LOSSOPT_FRAME_JOBS=N`` sets the
+number of workers anywhere (1: draw every frame here, one after another).
 """
 
+import contextlib
 import io
 import itertools
 import math
+import multiprocessing
 import os
 import re
+import sys
 import traceback
 from numbers import Real
 
@@ -37,6 +48,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 STATIC_ENV = "LOSSOPT_STATIC_FIGURES"
+FRAME_JOBS_ENV = "LOSSOPT_FRAME_JOBS"
 DPI = 80
 # PNG frames are quantized to this many colours: a plot has few distinct colours
 # and a palette PNG is a third to a fifth of a true-colour one (and of an SVG).
@@ -180,6 +192,83 @@ def render(draw, values, palette=True):
     return small.getvalue()
 
 
+def _in_kernel():
+    """True inside a Jupyter kernel (where the book build runs each page)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def frame_jobs(count):
+    """How many processes draw ``count`` static frames (see the module doc)."""
+    text = os.environ.get(FRAME_JOBS_ENV, "").strip()
+    if text:
+        try:
+            jobs = int(text)
+        except ValueError:
+            raise ValueError(f"{FRAME_JOBS_ENV} must be a whole number of processes, "
+                             f"got {text!r}") from None
+        if jobs < 1:
+            raise ValueError(f"{FRAME_JOBS_ENV} must be at least 1, got {jobs}")
+    else:
+        jobs = (os.cpu_count() or 1) if _in_kernel() else 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(jobs, count // 2))    # a worker for fewer than 2 frames costs more
+
+
+_FORKED_DRAW = None     # the draw function, as the forked workers inherit it
+
+
+def _quiet_worker():
+    # The kernel's stdout/stderr send to its sockets: a forked worker must not.
+    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+
+
+def _render_forked(values):
+    """In a worker: (png or None if draw failed, printed stdout, printed stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            png = render(_FORKED_DRAW, values)
+        except Exception:
+            png = None
+    return png, out.getvalue(), err.getvalue()
+
+
+def render_frames(draw, combos):
+    """PNG bytes of ``render(draw, values)`` for each of ``combos``, in order."""
+    global _FORKED_DRAW
+    jobs = frame_jobs(len(combos))
+    if jobs > 1:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()       # nothing buffered may be copied into the workers
+        _FORKED_DRAW = draw
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs, _quiet_worker) as pool:
+                done = pool.map(_render_forked, combos, chunksize=1)
+                pool.close()
+                pool.join()
+        except OSError:
+            done = None          # could not fork: draw here instead
+        finally:
+            _FORKED_DRAW = None
+        if done is not None:
+            frames = []
+            for values, (png, out, err) in zip(combos, done):
+                sys.stdout.write(out)
+                sys.stderr.write(err)
+                # a frame that failed in a worker is drawn here, so its error is raised here
+                frames.append(png if png is not None else render(draw, values))
+            return frames
+    return [render(draw, values) for values in combos]
+
+
 def _describe(values):
     return ", ".join(f"{name} = {_format(value)}" for name, value in values.items())
 
@@ -241,10 +330,11 @@ def _static_figure(draw, sliders):
     stacks_at_depth = [[] for _ in names]
     # One Layout shared by every frame and Stack: the page stores it once, not per frame.
     layout = widgets.Layout()
+    frames = iter(render_frames(draw, grid(**sliders)))   # the order build() visits them
 
     def build(depth, prefix):
         if depth == len(names):
-            frame = widgets.Image(value=render(draw, prefix), format="png", layout=layout)
+            frame = widgets.Image(value=next(frames), format="png", layout=layout)
             frame.add_class("lossopt-frame")
             frame.add_class(frame_class(prefix))
             return frame

@@ -13,6 +13,9 @@ Sections (``--only`` picks some; the default runs all four):
   bare ``nbclient`` run of the same notebook (no sandbox, no verdict).
 - ``book``: ``jupyter-book build`` into a fresh temporary folder (cold: every
   page executed, every static frame drawn), then again (warm: nothing changed).
+- ``frames``: every static frame of the intro and the chapters drawn in this
+  process, one after another and then in 2 forked workers (what the book build
+  does in its kernels); the bytes must be identical.
 - ``sliders``: the code of the intro and of every chapter run in this process in
   live mode (``LOSSOPT_STATIC_FIGURES`` unset), every figure's sliders moved
   through the widget API, and each redraw timed.
@@ -46,8 +49,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout's lossopt, whatever pip installed
 RESULTS = ROOT / "benchmarks" / "results.md"
-SECTIONS = ("grading", "book", "sliders", "weights")
+SECTIONS = ("grading", "book", "frames", "sliders", "weights")
 PAGES = ["intro.md"] + [f"chapters/{p}" for p in (
     "01-loss-meaning.md", "02-common-losses.md", "03-gradient-descent.md",
     "04-optimizer-evolution.md")]
@@ -328,8 +332,13 @@ def page_cells(page):
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
-def run_live(page):
-    """Run a page's code in live mode; return the figures it made, in order."""
+def run_page(page, static=False):
+    """Run a page's code; return its figures, in order, as (box, sliders, draw_ms).
+
+    Live (``static=False``): ``box`` is the live widget and ``draw_ms`` collects
+    the time of each call of the page's draw function.  Static: nothing is
+    rendered; ``box`` is the draw function itself.
+    """
     import matplotlib
     matplotlib.use("Agg")
     import lossopt.interactive as interactive
@@ -338,6 +347,9 @@ def run_live(page):
     real = interactive.interactive_figure
 
     def recording(draw, max_frames=60, **sliders):
+        if static:
+            made.append((draw, sliders, None))
+            return None
         spent = []
 
         def timed_draw(**values):          # draw alone, without the PNG
@@ -350,8 +362,9 @@ def run_live(page):
         return box
 
     namespace = {"__name__": "__main__", "display": lambda *a, **k: None}
-    with _environ({}), contextlib.ExitStack() as stack:
-        os.environ.pop("LOSSOPT_STATIC_FIGURES", None)
+    with _environ({"LOSSOPT_STATIC_FIGURES": "1"}), contextlib.ExitStack() as stack:
+        if not static:
+            os.environ.pop("LOSSOPT_STATIC_FIGURES", None)
         stack.callback(setattr, interactive, "interactive_figure", real)
         interactive.interactive_figure = recording
         here = os.getcwd()
@@ -399,7 +412,7 @@ def bench_sliders(out):
     rows, medians = [], []
     for page in PAGES:
         print(f"sliders: {page} (load {load_average()}) ...", flush=True)
-        figures = run_live(page)
+        figures = run_page(page)
         for number, (box, sliders, spent) in enumerate(figures, 1):
             times, draws = time_moves(box, spent)
             times = [t for t in times if t == t]
@@ -425,6 +438,43 @@ def bench_sliders(out):
         table(["page", "figure", "sliders (values)", "moves", "median ms",
                "of which draw() ms", "max ms",
                f"<= {TARGETS['redraw']:.0f} ms"], rows),
+    ])
+
+
+# -------------------------------------------------------------- frames
+
+
+def bench_frames(out):
+    from lossopt import interactive
+
+    rows, totals, same = [], [0.0, 0.0], True
+    for page in PAGES:
+        print(f"frames: {page} (load {load_average()}) ...", flush=True)
+        for number, (draw, sliders, _) in enumerate(run_page(page, static=True), 1):
+            combos = interactive.grid(**sliders)
+            results = []
+            for jobs in (1, 2):
+                with _environ({interactive.FRAME_JOBS_ENV: str(jobs)}):
+                    results.append(timed(interactive.render_frames, draw, combos))
+            (t1, one), (t2, two) = results
+            same &= one == two
+            totals[0] += t1
+            totals[1] += t2
+            rows.append([page, number, len(combos), f"{t1:.1f}", f"{t2:.1f}",
+                         f"{t1 / t2:.2f}x", "yes" if one == two else "NO"])
+    rows.append(["all", "", sum(int(r[2]) for r in rows), f"{totals[0]:.1f}",
+                 f"{totals[1]:.1f}", f"{totals[0] / totals[1]:.2f}x", "yes" if same else "NO"])
+    out["frames"] = dict(sequential=totals[0], parallel=totals[1], same=same)
+    return "\n".join([
+        "## Static frames: one process or two",
+        "",
+        "Every static frame of every figure (draw, PNG, 128-colour palette), drawn with "
+        "`lossopt.interactive.render_frames` in this process (LOSSOPT_FRAME_JOBS=1), then "
+        "in 2 forked workers (LOSSOPT_FRAME_JOBS=2; the book build's kernels use one "
+        "worker per CPU). Identical = the same PNG bytes, frame by frame.",
+        "",
+        table(["page", "figure", "frames", "1 process s", "2 workers s", "speed-up",
+               "identical"], rows),
     ])
 
 
@@ -527,6 +577,8 @@ def main(argv=None):
             parts.append(bench_grading(args.submissions, out))
         if "book" in chosen:
             parts.append(bench_book(out))
+        if "frames" in chosen:
+            parts.append(bench_frames(out))
         if "sliders" in chosen:
             parts.append(bench_sliders(out))
         if "weights" in chosen:
