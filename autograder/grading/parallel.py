@@ -242,6 +242,7 @@ def _retry_locked(action):
         except Exception as error:
             if LOCKED not in str(error) or attempt == LOCK_RETRIES - 1:
                 raise
+            print(f"gradebook locked, retrying ({error})", file=sys.stderr, flush=True)
             time.sleep(0.5 * (attempt + 1))
 
 
@@ -259,6 +260,7 @@ def grade_one(api, root, ps, student):
         error = result.get("error") or ""
         if result["success"] or LOCKED not in error:
             break
+        print(f"{student}: gradebook locked, grading again", file=sys.stderr, flush=True)
         time.sleep(0.5 * (attempt + 1))
     if result["success"]:
         return None
