@@ -102,7 +102,7 @@ def main(argv=None):
     p.add_argument("ps")
     p.add_argument("--student", action="append", help="only these students (repeatable)")
     p.add_argument("--jobs", type=int, default=None,
-                   help="worker processes (default: the number of CPUs)")
+                   help="worker processes (default: the number of usable CPUs)")
     p.add_argument("--force", action="store_true",
                    help="grade every submission, even those unchanged since their last grading")
     p = sub.add_parser("feedback", help="write feedback HTML for one problem set")

@@ -291,6 +291,14 @@ def worker(root, ps, uid, tasks, results, number):
         results.put(("done", number, student, problem, time.monotonic() - start))
 
 
+def usable_cpus():
+    """The CPUs this process may run on (fewer than the machine's in a limited container)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not on Linux
+        return os.cpu_count() or 1
+
+
 def worker_uids(jobs):
     """The sandbox uid of each worker: LOSSOPT_SANDBOX_UID, then one less for each."""
     from .sandbox import sandbox_uid
@@ -373,7 +381,7 @@ def autograde(root, ps, students=None, jobs=None, force=False):
         print(f"{ps}: nothing to grade: all {len(everyone)} submissions are unchanged "
               "since their last grading (--force re-grades them)")
         return 1 if unknown else 0
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    jobs = max(1, min(jobs or usable_cpus(), len(todo)))
 
     state = read_state(root)
     entry = state.setdefault(ps, {})
