@@ -21,7 +21,8 @@
   gradebook itself; a "database is locked" error is retried.
 - **Only what changed.**  After a submission is graded, the hash of its
   folder is recorded in ``autograded/.graded-hashes.json`` (outside every
-  student's folder, so no student code can write it).  A later run grades
+  student's folder, so no student code can write it), with the seconds each
+  grading took.  A later run grades
   a submission only when its hash differs, when it failed last time, when
   the gradebook or ``autograded/`` lost it, or when the grader itself
   changed (the source notebook, ``grading/*.py`` or ``nbgrader_config.py``).
