@@ -107,14 +107,15 @@ def batch(tmp_path_factory):
         source_cells=gradebook_rows(root, "select name, source, checksum "
                                           "from source_cell order by name"),
     )
-    # three graders side by side, each under its own sandbox uid (the
-    # process limit counts per uid): the quick submissions, the loops,
+    # three graders side by side, each under its own sandbox uids (the
+    # process limit counts per uid; worker j of a grader runs as uid - j, so
+    # the graders' ranges are 1000 apart): the quick submissions, the loops,
     # and the fork bomb
     quick = [s for s in everyone if s not in corpus.SLOW]
     batches = [quick, [s for s in corpus.SLOW if s != "h_fork_bomb"],
                ["h_fork_bomb"]]
     procs = [cli(root, "autograde", PS, *[f"--student={s}" for s in batch],
-                 env={"LOSSOPT_SANDBOX_UID": str(61000 + k)})
+                 env={"LOSSOPT_SANDBOX_UID": str(61000 + 1000 * k)})
              for k, batch in enumerate(batches)]
     results = [finish(proc) for proc in procs]
     feedback = finish(cli(root, "feedback", PS))
