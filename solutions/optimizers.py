@@ -246,9 +246,11 @@ def adam_init(theta):
     return AdamState(m=_zeros(theta), v=_zeros(theta), t=0)
 
 
-def _check_betas(beta1, beta2):
+def _check_adam_hyper(lr, beta1, beta2, eps):
+    _check_lr(lr)
     _check_decay("beta1", beta1)
     _check_decay("beta2", beta2)
+    _check_eps(eps)
 
 
 def _adam_moments(state, g, beta1, beta2):
@@ -276,9 +278,7 @@ def adam_step(theta, grad_fn, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e
     PyTorch and the Adam paper put ``eps`` outside the root,
     :math:`\hat m / (\sqrt{\hat v} + \epsilon)`; they agree when ``eps = 0``.
     """
-    _check_lr(lr)
-    _check_betas(beta1, beta2)
-    _check_eps(eps)
+    _check_adam_hyper(lr, beta1, beta2, eps)
     theta = _as_theta(theta)
     g = _gradient(grad_fn, theta)
     t, m, v, m_hat, v_hat = _adam_moments(state, g, beta1, beta2)
@@ -303,9 +303,7 @@ def nadam_step(theta, grad_fn, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1
     PyTorch's ``NAdam`` adds a momentum-decay schedule (``momentum_decay``)
     and puts ``eps`` outside the root; the course uses Dozat's simple form.
     """
-    _check_lr(lr)
-    _check_betas(beta1, beta2)
-    _check_eps(eps)
+    _check_adam_hyper(lr, beta1, beta2, eps)
     theta = _as_theta(theta)
     g = _gradient(grad_fn, theta)
     t, m, v, m_hat, v_hat = _adam_moments(state, g, beta1, beta2)
