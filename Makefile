@@ -2,6 +2,8 @@
 # Each installs what a fresh machine lacks first.
 PYTHON ?= python3
 SETUP := .setup-stamp
+# Console scripts live beside the interpreter; pyenv's shims may not know new ones yet.
+BIN := $(shell $(PYTHON) -c 'import os, sys; print(os.path.dirname(sys.executable))')
 
 .PHONY: site test setup system-packages
 
@@ -19,7 +21,7 @@ system-packages:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap)
 
 site: $(SETUP)
-	LOSSOPT_STATIC_FIGURES=1 jupyter-book build . --warningiserror --keep-going
+	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(PYTHON) tools/release_for_site.py _build/html/problem-sets
 	$(PYTHON) -m build --wheel --no-isolation --outdir _build/html/problem-sets . >/dev/null
 	$(PYTHON) tools/page_weights.py _build/html

@@ -296,7 +296,8 @@ def bench_grading(n, out):
 
 def bench_book(out):
     tmp = Path(tempfile.mkdtemp(prefix="lossopt-book-"))
-    command = ["jupyter-book", "build", str(ROOT), "--path-output", str(tmp),
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT),
+               "--path-output", str(tmp),
                "--warningiserror", "--keep-going"]
     env = {**os.environ, "LOSSOPT_STATIC_FIGURES": "1"}
     runs = []
