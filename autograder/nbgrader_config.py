@@ -20,6 +20,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
     IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from grading.inert import InertOutputs  # noqa: E402
 from grading.kernel import SandboxedExecute  # noqa: E402
 from grading.verdict import OutOfKernelVerdict  # noqa: E402
 
@@ -35,6 +36,7 @@ c.Autograde.autograde_preprocessors = [
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    InertOutputs,            # no script of the student's runs where a page shows it
     OutOfKernelVerdict,      # the verdict: decided outside the kernel
     SaveAutoGrades,
     AssignLatePenalties,
@@ -48,5 +50,10 @@ c.Execute.timeout = 60
 c.SandboxedExecute.notebook_timeout = 300
 
 # Feedback shows visible checks and verdicts, never hidden-test text.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, InertOutputs,
+                                    CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.sanitize_html = True
+
+# Collecting from the exchange copies only regular files and folders (no links).
+c.ExchangeFactory.collect = "grading.exchange.CheckedCollect"
 

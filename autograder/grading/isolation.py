@@ -13,11 +13,17 @@ else the process did (its exit code and output are only used to say
 
 Contract, kept stable for the grader:
 
-    run_isolated(argv, *, cwd, timeout, stdin_bytes=b"") -> subprocess.CompletedProcess
+    run_isolated(argv, *, cwd, timeout, stdin_bytes=b"", files=None,
+                 outputs=None) -> subprocess.CompletedProcess
 
 - ``argv``: list of str; ``argv[0]`` is an absolute interpreter path.
-- ``cwd``: the working folder (str or Path), writable by the process;
-  nothing outside it is visible (see below).
+- ``cwd``: the grader's folder (str or Path) that holds the run's files.
+- ``files``, ``outputs``: names of files in ``cwd``.  When given, the
+  sandboxed process works in an empty memory-backed folder of its own
+  (``sandbox.SCRATCH``) where ``files`` appear read-only and ``outputs``
+  writable, and it can create nothing on the disk; ``cwd`` itself stays
+  the grader's.  Without them, ``cwd`` is the process's writable
+  working folder.
 - ``timeout``: seconds of wall time; when it passes the whole sandbox
   is killed and the result has ``returncode == -9`` and ``b"timeout"``
   in ``stderr``.  Never raises ``TimeoutExpired``.
@@ -40,6 +46,7 @@ import os
 import signal
 import subprocess
 import threading
+from pathlib import Path
 
 from . import sandbox
 
@@ -79,7 +86,7 @@ def _feed(pipe, data: bytes) -> None:
             pass
 
 
-def run_isolated(argv, *, cwd, timeout, stdin_bytes=b""):
+def run_isolated(argv, *, cwd, timeout, stdin_bytes=b"", files=None, outputs=None):
     """Run ``argv`` confined to ``cwd``; never wait longer than ``timeout``."""
     argv = [str(a) for a in argv]
     if not argv:
@@ -87,7 +94,16 @@ def run_isolated(argv, *, cwd, timeout, stdin_bytes=b""):
     if not timeout or timeout <= 0:
         raise ValueError(f"run_isolated: timeout must be > 0, got {timeout!r}")
     limits = sandbox.Limits(cpu_seconds=int(timeout) + 1, **ISOLATED_LIMITS)
-    command = sandbox.wrap(argv, cwd, limits=limits)
+    confined = sandbox.check_available()
+    if confined and (files or outputs):
+        for name in outputs or ():
+            (Path(cwd) / name).touch()
+        command = sandbox.wrap(
+            argv, None, limits=limits, sandbox=True,
+            scratch_files={name: Path(cwd) / name for name in files or ()},
+            scratch_outputs={name: Path(cwd) / name for name in outputs or ()})
+    else:
+        command = sandbox.wrap(argv, cwd, limits=limits, sandbox=confined)
     proc = subprocess.Popen(
         command, cwd=cwd, env={"PATH": "/usr/bin:/bin"},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -5,8 +5,19 @@ sandbox of :mod:`grading.sandbox`:
 
 - transport ``ipc`` on an absolute path in a fresh per-kernel folder,
   because the sandbox has no network (not even loopback);
-- the connection file mounted alone (read-only), the socket folder
-  mounted read-write, the notebook's folder as the working folder;
+- the connection file mounted alone (read-only) and the socket folder
+  mounted read-write; once the kernel is up, the socket folder is
+  sealed (mode 0711, owned by the grader), so the kernel keeps its
+  sockets but cannot create one more file on the grader's disk;
+- an empty working folder in the sandbox's own memory-backed ``/tmp``
+  (its size is ``Limits.tmp_bytes``): nothing the kernel writes reaches
+  the disk, ``autograded/`` or a path of the submission's choosing, and
+  it is gone with the sandbox.  No file of the submission is visible;
+- the kernel's own stdout and stderr (not its cell outputs) go nowhere:
+  a kernel that writes to fd 2 cannot flood the grader's terminal;
+- every socket to the kernel refuses messages over ``MAX_MESSAGE_BYTES``
+  and queues at most ``RECEIVE_QUEUE`` of them, so a flood of kernel
+  messages cannot swell the grader's memory;
 - a PID namespace of its own, and no JPY_PARENT_PID (the environment
   is cleared), so the kernel does not watch a parent it cannot see;
 - interrupts sent as messages: a signal to bwrap would not reach a
@@ -26,7 +37,10 @@ hostile submission from stopping the run:
   killed, that cell and every later code cell get an error output
   (so their tests score 0), and the notebook is still saved, so the
   gradebook gets this run's scores and never keeps stale ones;
-- the text output of a cell is capped (``max_output_chars``);
+- the outputs of a cell are capped (``max_output_chars``: text, data,
+  tracebacks, all counted) and so are those of the whole notebook
+  (``max_notebook_output_chars``); where output was cut, the cell says
+  so (``CUT_NOTE``) and the grader's summary names the student;
 - the kernel never receives hidden tests: a test cell is sent with its
   ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` regions
   removed (the notebook keeps them), so student code that records the
@@ -40,18 +54,25 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import tempfile
 from time import monotonic
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.connect import channel_socket_types
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, DottedObjectName, Integer
 
 from . import sandbox
 
 STOPPED = "SubmissionStopped"
+CUT_NOTE = "[output cut:"
+MAX_MESSAGE_BYTES = 4 * 1024**2     # a large figure is about 0.3 MB
+RECEIVE_QUEUE = 32                  # messages; with the size, at most 128 MB queued
 HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS.*?(^[ \t]*### END HIDDEN TESTS[^\n]*$|\Z)",
     re.MULTILINE | re.DOTALL)
@@ -62,8 +83,32 @@ def without_hidden_tests(source: str) -> str:
     return HIDDEN.sub("", source)
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class BoundedSockets:
+    """Sockets to the kernel that refuse large messages and long queues."""
+
+    def _create_connected_socket(self, channel, identity=None):
+        # jupyter_client's own, with two limits set before connecting
+        sock = self.context.socket(channel_socket_types[channel])
+        sock.linger = 1000
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        sock.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+        if identity:
+            sock.identity = identity
+        if getattr(self, "curve_publickey", None) is not None:
+            sock.curve_secretkey = self.curve_secretkey
+            sock.curve_publickey = sock.curve_serverkey = self.curve_publickey
+        sock.connect(self._make_url(channel))
+        return sock
+
+
+class SandboxedKernelClient(BoundedSockets, AsyncKernelClient):
+    """The client nbclient talks to the sandboxed kernel with."""
+
+
+class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
     """Launch ipykernel in the bubblewrap sandbox (see module doc)."""
+
+    client_class = DottedObjectName("grading.kernel.SandboxedKernelClient")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,32 +116,39 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._run_dir = None
 
     async def _async_pre_start_kernel(self, **kw):
-        if self._sandbox and self._run_dir is None:
+        if self._run_dir is None:
             self._run_dir = tempfile.mkdtemp(prefix="lossopt-kernel-")
-            ipc_dir = os.path.join(self._run_dir, "ipc")
-            os.mkdir(ipc_dir)
-            os.chown(ipc_dir, sandbox.sandbox_uid(), sandbox.sandbox_uid())
             os.chmod(self._run_dir, 0o711)
-            self.transport = "ipc"
-            self.ip = os.path.join(ipc_dir, "kernel")
-            self.connection_file = os.path.join(self._run_dir, "kernel.json")
+            if self._sandbox:
+                ipc_dir = os.path.join(self._run_dir, "ipc")
+                os.mkdir(ipc_dir)
+                os.chmod(ipc_dir, 0o733)   # the kernel may add its sockets, not list
+                self.transport = "ipc"
+                self.ip = os.path.join(ipc_dir, "kernel")
+                self.connection_file = os.path.join(self._run_dir, "kernel.json")
+        # Unsandboxed, the kernel still works in a folder of its own, never
+        # in autograded/ (only the resource limits apply then).
+        work = os.path.join(self._run_dir, "work")
+        os.makedirs(work, exist_ok=True)
+        kw["cwd"] = work
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         return await super()._async_pre_start_kernel(**kw)
+
+    def seal(self) -> None:
+        """Let the running kernel create no more files in its socket folder."""
+        if self._sandbox and self._run_dir is not None:
+            os.chmod(os.path.join(self._run_dir, "ipc"), 0o711)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
-        cwd = self._launch_args.get("cwd")
-        if not cwd:
-            raise ValueError(
-                "SandboxedKernelManager needs the notebook's folder as cwd"
-            )
         if not self._sandbox:
-            return sandbox.wrap(cmd, cwd, sandbox=False)
+            return sandbox.wrap(cmd, self._launch_args["cwd"], sandbox=False)
         # the kernel (uid 65534) must read the key in the connection file
         os.chown(self.connection_file, sandbox.sandbox_uid(),
                  sandbox.sandbox_uid())
         os.chmod(self.connection_file, stat.S_IRUSR)
         return sandbox.wrap(
-            cmd, cwd, sandbox=True,
+            cmd, None, sandbox=True,
             ro_files=[self.connection_file],
             rw_binds=[os.path.dirname(self.ip)],
         )
@@ -141,7 +193,12 @@ class SandboxedExecute(Execute):
 
     max_output_chars = Integer(
         200_000,
-        help="Text kept from the outputs of one cell; the rest is cut.",
+        help="Characters kept from the outputs of one cell; the rest is cut.",
+    ).tag(config=True)
+
+    max_notebook_output_chars = Integer(
+        2_000_000,
+        help="Characters kept from the outputs of all cells of a notebook.",
     ).tag(config=True)
 
     iopub_timeout = Integer(4).tag(config=True)
@@ -155,7 +212,14 @@ class SandboxedExecute(Execute):
         self._deadline = monotonic() + self.notebook_timeout
         self._stopped = None
         self._out_chars = 0
+        self._nb_chars = 0
         return super().preprocess(nb, resources, km=km)
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        if hasattr(self.km, "seal"):
+            self.km.seal()       # the kernel is up: its sockets exist
+        return client
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
@@ -194,14 +258,30 @@ class SandboxedExecute(Execute):
         return cell, resources
 
     def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        size = _size(msg.get("content", {}))
         self._out_chars += size
-        if self._out_chars > self.max_output_chars:
-            if self._out_chars - size <= self.max_output_chars:
+        self._nb_chars += size
+        over = [limit for used, limit in
+                ((self._out_chars, self.max_output_chars),
+                 (self._nb_chars, self.max_notebook_output_chars)) if used > limit]
+        if over:
+            if not any(CUT_NOTE in str(o.get("text", "")) for o in outs):
+                where = ("this cell" if self._out_chars > self.max_output_chars
+                         else "the notebook")
                 outs.append(new_output(
                     "stream", name="stdout",
-                    text=f"\n[output cut at {self.max_output_chars} characters]\n",
+                    text=f"\n{CUT_NOTE} {where} printed more than {over[0]} characters]\n",
                 ))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _size(content) -> int:
+    """Characters of an output message: its text, data, traceback and metadata."""
+    size = len(str(content.get("text", ""))) + len(str(content.get("evalue", "")))
+    size += sum(len(str(line)) for line in content.get("traceback", []) or [])
+    for key in ("data", "metadata"):
+        value = content.get(key) or {}
+        size += sum(len(str(k)) + len(str(v)) for k, v in value.items()) \
+            if isinstance(value, dict) else len(str(value))
+    return size

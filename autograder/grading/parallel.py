@@ -37,11 +37,15 @@ import json
 import multiprocessing
 import os
 import queue
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+
+from . import intake
 
 STATE_FILE = Path("autograded") / ".graded-hashes.json"
 REQUIRED = ("grading.kernel.SandboxedExecute", "grading.verdict.OutOfKernelVerdict")
@@ -144,13 +148,19 @@ def check_config(config, errors=(), where="nbgrader_config.py"):
                            "after SandboxedExecute (it replaces the kernel's test outputs)")
 
 
-def checked_api(root):
-    """nbgrader's API on the checked config of the course at ``root``."""
+def checked_api(root, intake=None):
+    """nbgrader's API on the checked config of the course at ``root``.
+
+    ``intake``: a private folder that nbgrader reads submissions from
+    instead of ``submitted/`` (see :func:`grade_one`).
+    """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     config, errors = load_config(root)
     check_config(config, errors, where=str(Path(root).resolve() / "nbgrader_config.py"))
+    if intake is not None:
+        config.CourseDirectory.submitted_directory = str(Path(intake).resolve())
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
@@ -158,13 +168,27 @@ def checked_api(root):
 
 
 def folder_hash(folder):
-    """sha256 of every file of a submission folder (names and bytes)."""
+    """sha256 of a submission folder: the files intake keeps, and what it rejects.
+
+    Nothing is followed or read beyond intake's bounds (see ``grading.intake``).
+    """
     digest = hashlib.sha256()
     folder = Path(folder)
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    why = intake.check_folder(folder)
+    if why:
+        return hashlib.sha256(why.encode()).hexdigest()
+    report = intake.survey(folder)
+    bound = max(intake.DEFAULT_LIMITS.file_bytes, intake.DEFAULT_LIMITS.notebook_bytes)
+    for rel in report.files:
+        if ".ipynb_checkpoints" in Path(rel).parts:
+            continue
+        digest.update(rel.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(intake.read_file(folder / rel, bound)).digest())
+        except OSError as error:
+            digest.update(str(error).encode())
+    for rel, reason in report.rejected:
+        digest.update(f"{rel}\0{reason}\0".encode())
     return digest.hexdigest()
 
 
@@ -226,7 +250,7 @@ def to_grade(root, ps, students, hashes, db_url, force=False):
 
 
 def unreadable_notebooks(folder):
-    """Names of the .ipynb files in ``folder`` that are not notebooks."""
+    """Names of the .ipynb files in (a staged) ``folder`` that are not notebooks."""
     bad = []
     for path in sorted(Path(folder).glob("*.ipynb")):
         try:
@@ -247,49 +271,105 @@ def _retry_locked(action):
             time.sleep(0.5 * (attempt + 1))
 
 
+def notebook_names(root, ps):
+    """The notebooks a submission of ``ps`` must hold (those of the source)."""
+    return sorted(p.name for p in (Path(root) / "source" / ps).glob("*.ipynb"))
+
+
+def cut_outputs(path):
+    """How many cells of an autograded notebook had their outputs cut."""
+    from .kernel import CUT_NOTE
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:
+        return 0
+    return sum(any(CUT_NOTE in str(o.get("text", "")) for o in c.get("outputs", []))
+               for c in nb.cells if c.cell_type == "code")
+
+
 def grade_one(api, root, ps, student):
-    """Grade one submission; return None, or the reason it was not graded."""
+    """Grade one submission; return ``(problem, notes)``.
+
+    ``problem`` is None or why the submission was not graded (then every
+    autograded score is set to 0: never a stale score); ``notes`` say what
+    was left out of the submission or cut from its outputs.
+
+    nbgrader never sees ``submitted/<student>/<ps>`` itself: it is staged
+    by ``grading.intake`` into the API's private intake folder, which
+    nbgrader reads instead (``CourseDirectory.submitted_directory``).
+    """
     from .integrity import zero_unfinished
 
     db_url = api.coursedir.db_url
-    bad = unreadable_notebooks(Path(root) / "submitted" / student / ps)
-    if bad:
+    root = Path(root)
+    folder = root / "submitted" / student / ps
+    staged = Path(api.coursedir.submitted_directory) / student / ps
+    notes = []
+
+    def zero(problem):
         _retry_locked(lambda: zero_unfinished(db_url, ps, student))   # no stale score
-        return f"{', '.join(bad)} is not a notebook"
-    for attempt in range(LOCK_RETRIES):
-        result = api.autograde(ps, student, force=True, create=True)
-        error = result.get("error") or ""
-        if result["success"] or LOCKED not in error:
-            break
-        print(f"{student}: gradebook locked, grading again", file=sys.stderr, flush=True)
-        time.sleep(0.5 * (attempt + 1))
-    if result["success"]:
-        return None
-    last = error.strip().splitlines()[-1:] or ["unknown error"]
-    _retry_locked(lambda: zero_unfinished(db_url, ps, student))   # no stale score
-    return last[0]
+        return problem, notes
+
+    why = intake.check_folder(root / "submitted" / student) or intake.check_folder(folder)
+    if why:
+        return zero(f"the submission folder is {why}: not graded")
+    try:
+        report = intake.stage(folder, staged)
+        notes += report.problems() + report.notes
+        missing = [name for name in notebook_names(root, ps)
+                   if name not in report.files]
+        if missing:
+            return zero(f"no notebook {', '.join(missing)} to grade"
+                        + (f" ({'; '.join(report.problems())})" if report.rejected else ""))
+        bad = unreadable_notebooks(staged)
+        if bad:
+            return zero(f"{', '.join(bad)} is not a notebook")
+        for attempt in range(LOCK_RETRIES):
+            result = api.autograde(ps, student, force=True, create=True)
+            error = result.get("error") or ""
+            if result["success"] or LOCKED not in error:
+                break
+            print(f"{student}: gradebook locked, grading again", file=sys.stderr, flush=True)
+            time.sleep(0.5 * (attempt + 1))
+    finally:
+        shutil.rmtree(staged.parent, ignore_errors=True)
+    if not result["success"]:
+        last = error.strip().splitlines()[-1:] or ["unknown error"]
+        return zero(last[0])
+    for name in notebook_names(root, ps):
+        cut = cut_outputs(root / "autograded" / student / ps / name)
+        if cut:
+            notes.append(f"{name}: outputs of {cut} cell(s) cut to the output limit")
+    return None, notes
 
 
 def worker(root, ps, uid, tasks, results, number):
     """One worker process: grade students from ``tasks`` until it yields None."""
     if uid is not None:
         os.environ["LOSSOPT_SANDBOX_UID"] = str(uid)
-    try:
-        api = checked_api(root)
-    except Exception as error:
-        results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0))
-        return
-    while True:
-        student = tasks.get()
-        if student is None:
-            return
-        results.put(("start", number, student, None, 0.0))
-        start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
         try:
-            problem = grade_one(api, root, ps, student)
+            api = checked_api(root, intake=private)
         except Exception as error:
-            problem = f"{type(error).__name__}: {error}"
-        results.put(("done", number, student, problem, time.monotonic() - start))
+            results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0, []))
+            return
+        while True:
+            student = tasks.get()
+            if student is None:
+                return
+            results.put(("start", number, student, None, 0.0, []))
+            start = time.monotonic()
+            problem, notes = graded(api, root, ps, student)
+            results.put(("done", number, student, problem, time.monotonic() - start, notes))
+
+
+def graded(api, root, ps, student):
+    """:func:`grade_one`, with an unexpected error as the problem."""
+    try:
+        return grade_one(api, root, ps, student)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}", []
 
 
 def usable_cpus():
@@ -313,7 +393,7 @@ def worker_uids(jobs):
 
 
 def run_workers(root, ps, students, jobs, on_result):
-    """Grade ``students`` in ``jobs`` processes; call ``on_result(student, problem, seconds)``."""
+    """Grade ``students`` in ``jobs`` processes; call ``on_result(student, problem, seconds, notes)``."""
     context = multiprocessing.get_context("spawn")
     tasks, results = context.Queue(), context.Queue()
     for student in students:
@@ -332,7 +412,7 @@ def run_workers(root, ps, students, jobs, on_result):
     try:
         while left:
             try:
-                kind, number, student, problem, seconds = results.get(timeout=1.0)
+                kind, number, student, problem, seconds, notes = results.get(timeout=1.0)
             except queue.Empty:
                 for k, proc in enumerate(procs):
                     if k not in dead and not proc.is_alive():
@@ -340,10 +420,10 @@ def run_workers(root, ps, students, jobs, on_result):
                         lost = current.pop(k, None)
                         if lost in left:
                             left.discard(lost)
-                            on_result(lost, "the grader worker stopped while grading it", 0.0)
+                            on_result(lost, "the grader worker stopped while grading it", 0.0, [])
                 if len(dead) == len(procs):
                     for student in sorted(left):
-                        on_result(student, "not graded: every grader worker stopped", 0.0)
+                        on_result(student, "not graded: every grader worker stopped", 0.0, [])
                     left.clear()
                 continue
             if kind == "dead":
@@ -353,7 +433,7 @@ def run_workers(root, ps, students, jobs, on_result):
             else:
                 current.pop(number, None)
                 left.discard(student)
-                on_result(student, problem, seconds)
+                on_result(student, problem, seconds, notes)
     finally:
         for proc in procs:
             proc.join(timeout=5)
@@ -370,7 +450,9 @@ def autograde(root, ps, students=None, jobs=None, force=False):
     api = checked_api(root)      # refuses before any student code runs
     db_url = api.coursedir.db_url
     submitted = root / "submitted"
-    found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}") if p.is_dir())
+    # a linked folder is found too (and refused by grade_one), never followed
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}")
+                   if p.is_dir() or p.is_symlink() or p.parent.is_symlink())
     unknown = sorted(set(students or ()) - set(found))
     if unknown:
         print(f"{ps}: no submission from {', '.join(unknown)}", file=sys.stderr)
@@ -392,34 +474,36 @@ def autograde(root, ps, students=None, jobs=None, force=False):
         entry["grader"] = grader
     done = entry.setdefault("students", {})
     took = entry.setdefault("seconds", {})    # of the last grading: which ones were slow
-    problems = []
+    problems, remarks = [], []
     bar = tqdm(total=len(todo), desc=f"autograde {ps} ({jobs} worker{'s' * (jobs > 1)})",
                unit="student")
 
-    def on_result(student, problem, seconds):
+    def on_result(student, problem, seconds, notes):
         took[student] = round(seconds, 3)
         if problem is None:
             done[student] = hashes[student]
         else:
             done.pop(student, None)
-            problems.append(f"{student}: not graded: {problem}")
+            problems.append(f"{student}: not graded: {intake.printable(problem, 300)}")
+        remarks.extend(f"{student}: {intake.printable(note, 200)}" for note in notes)
         write_state(root, state)
         bar.set_postfix(failed=len(problems), refresh=False)
         bar.update(1)
 
     try:
         if jobs == 1:
-            for student in todo:
-                start = time.monotonic()
-                try:
-                    problem = grade_one(api, root, ps, student)
-                except Exception as error:
-                    problem = f"{type(error).__name__}: {error}"
-                on_result(student, problem, time.monotonic() - start)
+            with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
+                api = checked_api(root, intake=private)
+                for student in todo:
+                    start = time.monotonic()
+                    problem, notes = graded(api, root, ps, student)
+                    on_result(student, problem, time.monotonic() - start, notes)
         else:
             run_workers(root, ps, todo, jobs, on_result)
     finally:
         bar.close()
+    for line in sorted(remarks):
+        print(line, file=sys.stderr)
     for line in sorted(problems):
         print(line, file=sys.stderr)
     line = f"{ps}: graded {len(todo) - len(problems)} of {len(todo)} submissions"

@@ -18,7 +18,11 @@ What the confined process sees:
   the grader's home is visible;
 - the ``lossopt`` package directory alone, read-only (the repository
   is installed editable, so the package lives in the repository);
-- the working folder, writable, at its real path;
+- the working folder: either a host folder, writable, at its real
+  path, or (``workdir=None``) ``SCRATCH``, an empty folder in the
+  sandbox's memory-backed ``/tmp``, into which chosen host files are
+  bound read-only (``scratch_files``) or writable (``scratch_outputs``:
+  the process can write those files, and create nothing on the disk);
 - nothing else: not the course directory, not the gradebook, not
   ``solutions/``, not other students' folders.
 
@@ -44,6 +48,7 @@ import warnings
 from pathlib import Path
 
 UNSANDBOXED_ENV = "LOSSOPT_UNSANDBOXED"
+SCRATCH = "/tmp/work"    # the working folder of a process with workdir=None
 UID_ENV = "LOSSOPT_SANDBOX_UID"
 SANDBOX_UID = 65534     # nobody; LOSSOPT_SANDBOX_UID picks another
 SANDBOX_GID = 65534     # nogroup
@@ -245,11 +250,17 @@ def _root_args() -> list[str]:
 
 
 def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
-               ro_binds=(), rw_binds=(), ro_files=()) -> list[str]:
-    """Options of bwrap for one confined process (no command)."""
-    workdir = Path(workdir).resolve()
-    if not workdir.is_dir():
-        raise ValueError(f"working folder {workdir} is not a directory")
+               ro_binds=(), rw_binds=(), ro_files=(),
+               scratch_files=None, scratch_outputs=None) -> list[str]:
+    """Options of bwrap for one confined process (no command).
+
+    ``workdir`` None: the process works in ``SCRATCH`` (see module doc),
+    where ``scratch_files`` and ``scratch_outputs`` map names to host files.
+    """
+    if workdir is not None:
+        workdir = Path(workdir).resolve()
+        if not workdir.is_dir():
+            raise ValueError(f"working folder {workdir} is not a directory")
     args = [
         "--unshare-pid", "--unshare-net", "--unshare-ipc",
         "--unshare-uts", "--unshare-cgroup-try",
@@ -280,10 +291,20 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
     for path in map(lambda p: Path(p).resolve(), ro_files):
         args += _parents_0755(path, made)
         args += ["--ro-bind", str(path), str(path)]
-    for path in [workdir, *map(lambda p: Path(p).resolve(), rw_binds)]:
+    writable = [Path(p).resolve() for p in rw_binds]
+    if workdir is not None:
+        writable.insert(0, workdir)
+    for path in writable:
         args += _parents_0755(path, made)
         args += ["--bind", str(path), str(path)]
-    args += ["--chdir", str(workdir), "--clearenv"]
+    if workdir is None:
+        args += ["--perms", "0777", "--dir", SCRATCH]
+        for binding, files in (("--ro-bind", scratch_files), ("--bind", scratch_outputs)):
+            for name, host in (files or {}).items():
+                if "/" in name or name in ("", ".", ".."):
+                    raise ValueError(f"scratch file name {name!r} must be a plain name")
+                args += [binding, str(Path(host).resolve()), f"{SCRATCH}/{name}"]
+    args += ["--chdir", str(workdir or SCRATCH), "--clearenv"]
     env = dict(BASE_ENV)
     env["PATH"] = f"{Path(sys.executable).parent}:/usr/bin:/bin"
     for name in PASSED_ENV:
@@ -316,9 +337,11 @@ def prepare_workdir(workdir) -> None:
 
 
 def wrap(argv, workdir, *, limits: Limits = DEFAULT_LIMITS,
-         ro_binds=(), rw_binds=(), ro_files=(), sandbox=None) -> list[str]:
+         ro_binds=(), rw_binds=(), ro_files=(), scratch_files=None,
+         scratch_outputs=None, sandbox=None) -> list[str]:
     """Return argv confined to ``workdir`` (see the module docstring).
 
+    workdir: a host folder the process may write, or None for ``SCRATCH``.
     sandbox: None asks :func:`check_available`; False runs unconfined
     (only the resource limits, via prlimit).
     """
@@ -329,8 +352,13 @@ def wrap(argv, workdir, *, limits: Limits = DEFAULT_LIMITS,
         sandbox = check_available()
     if not sandbox:
         return ["prlimit", *limits.prlimit_args(), "--", *argv]
-    prepare_workdir(workdir)
+    if workdir is not None:
+        prepare_workdir(workdir)
+    uid = sandbox_uid()
+    for host in (scratch_outputs or {}).values():
+        os.chown(host, uid, uid)       # the one file the process may write
     return [bwrap_path(), *bwrap_args(workdir, limits=limits,
                                       ro_binds=ro_binds, rw_binds=rw_binds,
-                                      ro_files=ro_files),
+                                      ro_files=ro_files, scratch_files=scratch_files,
+                                      scratch_outputs=scratch_outputs),
             "--", *drop_args(limits), *argv]

@@ -43,6 +43,8 @@ from .isolation import run_isolated
 
 HARNESS = Path(__file__).with_name("harness.py")
 RESULT_LIMIT = 64 * 1024 * 1024     # bytes, uncompressed, of results.npz
+# What the harness reads; it writes only results.npz (see isolation.run_isolated).
+RUN_FILES = ("harness.py", "cells.json", "tasks.json", "inputs.npz")
 KERNEL_TRACE_CHARS = 3000
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -125,7 +127,8 @@ def run_tasks(cells, tasks, *, timeout):
         (folder / "cells.json").write_text(json.dumps(cells))
         _write_inputs(folder, tasks)
         proc = run_isolated([sys.executable, "-I", "harness.py"], cwd=str(folder),
-                            timeout=timeout, stdin_bytes=b"")
+                            timeout=timeout, stdin_bytes=b"", files=RUN_FILES,
+                            outputs=["results.npz"])
         results = _read_results(folder / "results.npz")
         problem = None
         if proc.returncode != 0:
