@@ -279,12 +279,26 @@ try:
 except ImportError:
     sol = 'ImportError'
 pids = [p for p in os.listdir('/proc') if p.isdigit()]
+import sys
+connection = json.load(open(sys.argv[sys.argv.index('-f') + 1]))
+try:   # one more file beside the kernel's sockets, on the grader's disk
+    open(os.path.join(os.path.dirname(connection['ip']), 'extra'), 'w').write('x')
+    sealed = False
+except OSError:
+    sealed = True
+with open('scratch.bin', 'wb') as out:   # the working folder is memory, bounded
+    try:
+        for _ in range(1000):
+            out.write(bytes(1024 * 1024))
+        bounded = False
+    except OSError:
+        bounded = True
+os.remove('scratch.bin')
 print('PROBE' + json.dumps(dict(
     uid=os.getuid(), net=net, solutions=sol, n_pids=len(pids),
     root=sorted(os.listdir('/root')), jpy='JPY_PARENT_PID' in os.environ,
-    course=sorted(os.listdir(COURSE)), cwd=os.getcwd(),
-    graded=sorted(os.listdir(COURSE + '/autograded')),
-    listing=sorted(os.listdir('.')),
+    course=os.path.exists(COURSE), cwd=os.getcwd(),
+    listing=sorted(os.listdir('.')), sealed=sealed, bounded=bounded,
 )))
 def double(x):
     return 2 * x
@@ -386,12 +400,15 @@ def test_kernel_runs_confined(tiny_course):
     assert info["net"] != "connected"
     assert info["solutions"] == "ImportError"
     assert info["jpy"] is False
-    # no gradebook, source, release or other student: only the own folder
-    assert info["course"] == ["autograded"]
-    assert info["graded"] == ["prober"]
+    # nothing of the course: no gradebook, source, release, other student,
+    # nor the student's own autograded folder
+    assert info["course"] is False
     assert info["n_pids"] <= 3
-    assert info["cwd"].endswith("autograded/prober/ps0")
-    assert info["listing"] == ["p.ipynb"]
+    # an empty, memory-backed working folder; no more files by the sockets
+    assert info["cwd"] == sandbox.SCRATCH
+    assert info["listing"] == []
+    assert info["sealed"] is True
+    assert info["bounded"] is True
     assert info["root"] in ([], [Path(sys.base_prefix).parts[2]])
 
 

@@ -62,6 +62,7 @@ import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import channel_socket_types
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -220,6 +221,9 @@ class SandboxedExecute(Execute):
         if hasattr(self.km, "seal"):
             self.km.seal()       # the kernel is up: its sockets exist
         return client
+
+    # nbclient's sync name wraps its own coroutine, not an override of it
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
