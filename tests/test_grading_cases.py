@@ -121,3 +121,31 @@ def test_an_endless_loop_costs_only_its_own_function():
     assert verdicts["mae_value"][4] == "it ran out of time"
     assert verdict.message(cases.TASKS["mae_value"], verdicts["mae_value"]).startswith(
         "mae: 2 of 2 visible cases and 24 of 24 hidden cases failed")
+
+
+IN_PLACE = [
+    # (ps, solution cell, old, new, test cell that must fail): the value returned is
+    # right, but the function changed an array it was given
+    ("ps4", "adagrad_init_solution",
+     "    G = state.G + g**2\n    return theta - lr * g / np.sqrt(G + eps), AdagradState(G)",
+     "    G = state.G\n    G += g**2\n    theta -= lr * g / np.sqrt(G + eps)\n"
+     "    return theta, AdagradState(G)", "adagrad_update"),
+    ("ps2", "mse_grad_solution", "    return 2.0 * (y_pred - y_true) / y_pred.size",
+     "    y_pred -= y_true\n    y_pred *= 2.0 / y_pred.size\n    return y_pred",
+     "mse_gradient"),
+]
+
+
+@pytest.mark.parametrize("ps, cell_id, old, new, fails", IN_PLACE,
+                         ids=[c[4] for c in IN_PLACE])
+def test_a_function_that_changes_its_inputs_loses_its_points(ps, cell_id, old, new, fails):
+    nb = source_nb(ps)
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id]
+    assert old in cell.source
+    cell.source = cell.source.replace(old, new)
+    verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, nb), tasks_of(nb))
+    failed = sorted(k for k, v in verdicts.items() if v[0] or v[2] or v[4])
+    assert failed == [fails]
+    assert verdicts[fails][4] == verdict.MUTATED
+    text = verdict.message(cases.TASKS[fails], verdicts[fails])
+    assert "changed an array it was given, in place" in text

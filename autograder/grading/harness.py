@@ -71,6 +71,34 @@ def error_fn_named(name):
 
 # ------------------------------------------------------------------ cases
 
+MUTATED_KEY = "mutated"     # results["<task>/mutated"]: a call changed its inputs
+
+
+class MutatedInput(Exception):
+    """A student's function changed an array it was given (it must return new ones)."""
+
+
+def _snapshot(values):
+    return [np.array(v, copy=True) if isinstance(v, np.ndarray) else None for v in values]
+
+
+def _unchanged(before, values):
+    """Raise MutatedInput unless every array in ``values`` equals its snapshot."""
+    for old, new in zip(before, values):
+        if old is None:
+            continue
+        if not (isinstance(new, np.ndarray) and new.shape == old.shape
+                and new.dtype == old.dtype and np.array_equal(new, old, equal_nan=True)):
+            raise MutatedInput()
+
+
+def _call(fn, args, kwargs, watched):
+    """``fn(*args, **kwargs)``, checking that the arrays in ``watched`` were left alone."""
+    before = _snapshot(watched)
+    out = fn(*args, **kwargs)
+    _unchanged(before, watched)
+    return out
+
 
 def _floats(value):
     out = np.asarray(value, dtype=float)
@@ -87,30 +115,36 @@ def run_case(kind, ns, spec, arrays):
         kwargs = dict(spec.get("kwargs", {}))
         if "error_fn" in kwargs:
             kwargs["error_fn"] = error_fn_named(kwargs["error_fn"])
-        return [_floats(fn(*args, **kwargs))]
+        return [_floats(_call(fn, args, kwargs, args))]
     if kind == "optimizer":
         init, step = ns[spec["name"] + "_init"], ns[spec["name"] + "_step"]
         grad_fn = make_grad_fn(spec["family"], {"a": arrays["a"], "b": arrays["b"]})
         theta = np.array(arrays["theta0"], dtype=float)
-        state = init(theta.copy())
+        start = theta.copy()
+        state = _call(init, [start], {}, [start])
         thetas, states = [], [[_floats(f) for f in tuple(state)]]
         for _ in range(spec["n_steps"]):
-            theta, state = step(theta, grad_fn, state, **spec["hyper"])
+            given = [theta, *tuple(state)]
+            theta, state = _call(step, [theta, grad_fn, state], spec["hyper"], given)
             thetas.append(_floats(theta))
             states.append([_floats(f) for f in tuple(state)])
         n_fields = len(states[0])
         return [np.stack(thetas)] + [np.stack([s[i] for s in states]) for i in range(n_fields)]
     if kind == "minibatches":
         fn = ns["minibatches"]
-        batches = list(fn(arrays["x"], arrays["y"], spec["batch_size"], seed=spec["seed"]))
+        x, y = arrays["x"], arrays["y"]
+        batches = _call(lambda *a, **k: list(fn(*a, **k)), [x, y, spec["batch_size"]],
+                        {"seed": spec["seed"]}, [x, y])
         xs = [_floats(xb) for xb, _ in batches]
         ys = [_floats(yb) for _, yb in batches]
         return [np.concatenate(xs), np.concatenate(ys), _floats([len(yb) for yb in ys])]
     if kind == "sgd":
         fn = ns["sgd_linear_regression"]
-        out = fn(arrays["x"], arrays["y"], arrays["theta0"], lr=spec["lr"],
-                 n_epochs=spec["n_epochs"], batch_size=spec["batch_size"], seed=spec["seed"],
-                 optimizer=(odd_init, odd_step), batches=fixed_batches)
+        given = [arrays["x"], arrays["y"], arrays["theta0"]]
+        out = _call(fn, given, dict(lr=spec["lr"], n_epochs=spec["n_epochs"],
+                                    batch_size=spec["batch_size"], seed=spec["seed"],
+                                    optimizer=(odd_init, odd_step), batches=fixed_batches),
+                    given)
         return [_floats(out)]
     raise ValueError(f"unknown case kind {kind!r}")
 
@@ -147,6 +181,9 @@ def main():
                       if key.startswith(prefix)}
             try:
                 outputs = run_case(task["kind"], ns, spec, arrays)
+            except MutatedInput:
+                results[f"{task['task']}/{MUTATED_KEY}"] = np.ones(1)
+                continue
             except BaseException as error:
                 if isinstance(error, KeyboardInterrupt):
                     raise

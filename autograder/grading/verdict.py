@@ -39,6 +39,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
 from . import cases as cases_module
+from . import harness
 from .isolation import run_isolated
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -46,6 +47,9 @@ RESULT_LIMIT = 64 * 1024 * 1024     # bytes, uncompressed, of results.npz
 # What the harness reads; it writes only results.npz (see isolation.run_isolated).
 RUN_FILES = ("harness.py", "cells.json", "tasks.json", "inputs.npz")
 KERNEL_TRACE_CHARS = 3000
+MUTATED = ("it changed an array it was given, in place; a function here must leave "
+           "its inputs (theta, the state, y_true, y_pred, ...) as they were and return "
+           "new arrays")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -171,6 +175,8 @@ def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
         task_results, task_problem = results, None
         if problem is not None:
             task_results, task_problem = run_tasks(cells, [task], timeout=task_timeout)
+        if f"{task.grade_id}/{harness.MUTATED_KEY}" in task_results:
+            task_problem = MUTATED
         verdicts[task.grade_id] = judge(task, task_results) + (task_problem,)
     return verdicts
 
@@ -184,7 +190,9 @@ def message(task, verdict):
     if h_failed:
         parts.append(f"{h_failed} of {n_hidden} hidden cases")
     text = f"{task.label}: " + " and ".join(parts) + " failed"
-    if problem:
+    if problem == MUTATED:
+        text += f": {MUTATED}"
+    elif problem:
         text += f" (the run of your code did not finish: {problem})"
     return text
 
