@@ -228,6 +228,8 @@ def repair(nb: dict) -> list[str]:
             notes.append(f"copies of the answer cell {grade_id} (copy and paste) "
                          "graded together, in order")
         else:
+            from .kernel import without_hidden_tests
+            cell["source"] = without_hidden_tests(_text(cell.get("source", "")))
             notes.append(f"a copy of the cell {grade_id} (copy and paste) is not graded; "
                          "the first one is")
         del cell["metadata"]["nbgrader"]

@@ -113,6 +113,7 @@ class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.client_factory = SandboxedKernelClient     # the trait above alone is not read
         self._sandbox = sandbox.check_available()
         self._run_dir = None
 
@@ -214,7 +215,12 @@ class SandboxedExecute(Execute):
         self._stopped = None
         self._out_chars = 0
         self._nb_chars = 0
-        return super().preprocess(nb, resources, km=km)
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:   # a killed kernel skips jupyter_client's own clean-up
+            run_dir = getattr(self.km, "_run_dir", None)
+            if run_dir:
+                shutil.rmtree(run_dir, ignore_errors=True)
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
@@ -258,6 +264,7 @@ class SandboxedExecute(Execute):
             self._stop("the kernel died (memory, CPU time or a crash)")
         finally:
             cell.source = source
+            _trim(cell, self.max_output_chars)
         cell.outputs = list(cell.get("outputs", [])) + [_error(self._stopped)]
         return cell, resources
 
@@ -278,6 +285,31 @@ class SandboxedExecute(Execute):
                 ))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _trim(cell, limit) -> None:
+    """Cut every string of the cell's outputs so that they hold ``limit`` characters at most.
+
+    Outputs reach a cell by more than one path (an error also comes back in
+    the execute reply); whichever it was, what is kept is bounded here.
+    """
+    budget = [limit]
+
+    def cut(text):
+        text = str(text)
+        keep = max(0, min(len(text), budget[0]))
+        budget[0] -= keep
+        return text if keep == len(text) else text[:keep] + f"\n{CUT_NOTE} the output was cut]\n"
+
+    for output in cell.get("outputs", []):
+        for key in ("text", "evalue"):
+            if key in output:
+                output[key] = cut(output[key])
+        if "traceback" in output:
+            output["traceback"] = [cut(line) for line in output["traceback"]]
+        for mime, value in list(output.get("data", {}).items()):
+            if isinstance(value, str):
+                output["data"][mime] = cut(value)
 
 
 def _size(content) -> int:

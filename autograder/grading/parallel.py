@@ -284,8 +284,7 @@ def cut_outputs(path):
         nb = nbformat.read(str(path), as_version=4)
     except Exception:
         return 0
-    return sum(any(CUT_NOTE in str(o.get("text", "")) for o in c.get("outputs", []))
-               for c in nb.cells if c.cell_type == "code")
+    return sum(CUT_NOTE in str(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
 
 
 def grade_one(api, root, ps, student):

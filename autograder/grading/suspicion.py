@@ -28,7 +28,11 @@ What is flagged, by category:
 - ``shadowing``: redefining a builtin (``abs``, ``isinstance``, ...);
 - ``process``: signal handlers, threads, multiprocessing, resource;
 - ``unreadable``: a file that is not a notebook, a cell that does not
-  parse, a file that is not a notebook beside the notebooks.
+  parse, a file that is not a notebook beside the notebooks;
+- ``files``: what ``grading.intake`` does not copy for grading: symbolic
+  and hard links, fifos, devices, trees too deep, files too large, a
+  submission folder that is a link.  Files are surveyed without following
+  anything, and notebooks read within intake's bounds.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from . import intake
 
 CATEGORIES = ("import-system", "ipython", "filesystem", "numpy",
               "shadowing", "process", "unreadable")
@@ -352,7 +358,8 @@ def _release_sources(root: Path, ps: str, notebook: str) -> set[str]:
 
 def scan_notebook(path: Path, student: str, released: set[str]) -> list[Finding]:
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        data = intake.read_file(path, intake.DEFAULT_LIMITS.notebook_bytes)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         cells = list(nb.cells)
     except Exception as error:
         return [Finding(student, path.name, "-", 0, "unreadable",
@@ -383,13 +390,18 @@ def scan(root, ps) -> list[Finding]:
         raise ValueError(f"bad problem set name {ps!r}")
     findings = []
     for folder in sorted((root / "submitted").glob(f"*/{ps}")):
-        if not folder.is_dir():
-            continue
         student = folder.parent.name
-        for path in sorted(folder.rglob("*")):
-            if path.is_dir():
-                continue
-            rel = str(path.relative_to(folder))
+        why = intake.check_folder(folder.parent) or intake.check_folder(folder)
+        if why:
+            findings.append(Finding(student, ps, "-", 0, "files",
+                                    f"the submission folder is {why}", ""))
+            continue
+        survey = intake.survey(folder)
+        for rel, reason in survey.rejected:
+            findings.append(Finding(student, intake.printable(rel), "-", 0, "files",
+                                    f"{reason}: not copied for grading", ""))
+        for rel in survey.files:
+            path = folder / rel
             if path.suffix == ".ipynb":
                 released = _release_sources(root, ps, rel)
                 findings += scan_notebook(path, student, released)
