@@ -29,7 +29,8 @@ from lossopt.trajectory import Trajectory, run
 #: adds up about 1 / (1 - gamma) = 10 gradients, so it gets a smaller lr than
 #: GD (on the ravine, lr = 0.01 and gamma = 0.9 sit where the rate is
 #: sqrt(gamma), see lossopt.quadratic, so GD at lr = 0.09 beats them there);
-#: the adaptive methods move each parameter about lr per step whatever the slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
+#: the adaptive methods move each parameter about lr per step whatever the
+#: slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
 #: its eps sets how small its first steps are (sqrt(eps)), and the book's
 #: default of 1e-6 would spend most of a 300-step race getting started.
 # The adaptive methods share one setting on every surface.
