@@ -1,4 +1,4 @@
-"""The optimizer race, and the family tree it comes from.
+"""The optimizer race.
 
 A race runs several optimizers, each an ``(init, step)`` pair, from the same
 start on the same surface and keeps every path::
@@ -12,99 +12,25 @@ Learning rates are not portable between surfaces (a steep surface needs a
 small one), so :data:`RACE_HYPER` suggests, per surface, hyperparameters that
 let each of the course's eight optimizers behave sensibly there.
 
-:func:`draw_family_tree` draws how the optimizers descend from gradient
-descent (after Ha's lecture slides, which the course's lecture follows).
+The family tree of the optimizers is in :mod:`lossopt.family_tree`.
 """
 
 import copy
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from lossopt.plotting import PATH_COLORS, plot_contours
 from lossopt.surfaces import Surface, get_surface
 from lossopt.trajectory import Trajectory, run
 
-# ------------------------------------------------------------ family tree
-
-#: Each optimizer of the tree: (label, x, y, branch).  Branch "direction"
-#: changes which way a step goes, "size" how long it is, "both" combines them.
-FAMILY_NODES = {
-    "gd": ("GD", 0.0, 1.0, "root"),
-    "sgd": ("SGD", 1.0, 1.0, "root"),
-    "momentum": ("Momentum", 2.1, 2.0, "direction"),
-    "nag": ("NAG", 3.3, 2.0, "direction"),
-    "adagrad": ("Adagrad", 2.1, 0.0, "size"),
-    "rmsprop": ("RMSProp", 3.3, 0.0, "size"),
-    "adadelta": ("AdaDelta", 4.5, 0.0, "size"),
-    "adam": ("Adam", 4.5, 1.0, "both"),
-    "nadam": ("Nadam", 5.7, 1.4, "both"),
-}
-
-#: (parent, child): the child keeps the parent's idea and adds one of its own.
-FAMILY_EDGES = (
-    ("gd", "sgd"),
-    ("sgd", "momentum"),
-    ("momentum", "nag"),
-    ("sgd", "adagrad"),
-    ("adagrad", "rmsprop"),
-    ("rmsprop", "adadelta"),
-    ("rmsprop", "adam"),
-    ("momentum", "adam"),
-    ("adam", "nadam"),
-    ("nag", "nadam"),
-)
-
-_BRANCH_COLORS = {"root": "#e0e0e0", "direction": "#cfe2f3",
-                  "size": "#fce5cd", "both": "#d9ead3"}
-_BOX_WIDTH, _BOX_HEIGHT = 0.9, 0.42
-
-
-def _box_edge(start, end):
-    """Where the segment from box centre ``start`` towards ``end`` leaves the box."""
-    direction = np.asarray(end, dtype=float) - np.asarray(start, dtype=float)
-    scales = [(_BOX_WIDTH / 2) / abs(direction[0]) if direction[0] else np.inf,
-              (_BOX_HEIGHT / 2) / abs(direction[1]) if direction[1] else np.inf]
-    return np.asarray(start) + min(scales) * direction
-
-
-def draw_family_tree(ax=None):
-    """Draw :data:`FAMILY_NODES` and :data:`FAMILY_EDGES` as boxes and arrows.
-
-    Draws on ``ax`` if given, else on a new figure.  Returns the Figure.
-    """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
-    fig = ax.figure
-    for parent, child in FAMILY_EDGES:
-        a = FAMILY_NODES[parent][1:3]
-        b = FAMILY_NODES[child][1:3]
-        ax.add_patch(FancyArrowPatch(_box_edge(a, b), _box_edge(b, a), arrowstyle="-|>",
-                                     mutation_scale=14, color="0.3", linewidth=1.2,
-                                     shrinkA=0, shrinkB=1))
-    for label, x, y, branch in FAMILY_NODES.values():
-        ax.add_patch(FancyBboxPatch((x - _BOX_WIDTH / 2, y - _BOX_HEIGHT / 2), _BOX_WIDTH,
-                                    _BOX_HEIGHT, boxstyle="round,pad=0,rounding_size=0.08",
-                                    facecolor=_BRANCH_COLORS[branch], edgecolor="0.3"))
-        ax.text(x, y, label, ha="center", va="center", fontsize=11)
-    ax.text(2.7, 2.55, "which way to step: momentum", ha="center", fontsize=10,
-            color="#1f4e79", style="italic")
-    ax.text(3.3, -0.6, "how far to step: one step size per parameter", ha="center",
-            fontsize=10, color="#7f4f00", style="italic")
-    ax.text(5.1, 0.55, "both", ha="center", fontsize=10, color="#274e13", style="italic")
-    ax.set_xlim(-0.6, 6.3)
-    ax.set_ylim(-0.9, 2.85)
-    ax.set_axis_off()
-    return fig
-
-
 # --------------------------------------------------------- hyperparameters
 
 #: Suggested hyperparameters per surface and optimizer.  Momentum's velocity
 #: adds up about 1 / (1 - gamma) = 10 gradients, so it gets a smaller lr than
-#: GD; the adaptive methods move each parameter about lr per step whatever
-#: the slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
+#: GD (on the ravine, lr = 0.01 and gamma = 0.9 sit where the rate is
+#: sqrt(gamma), see lossopt.quadratic, so GD at lr = 0.09 beats them there);
+#: the adaptive methods move each parameter about lr per step whatever the
+#: slope, so one lr of about 0.1 suits every surface.  AdaDelta has no lr;
 #: its eps sets how small its first steps are (sqrt(eps)), and the book's
 #: default of 1e-6 would spend most of a 300-step race getting started.
 # The adaptive methods share one setting on every surface.
@@ -211,17 +137,21 @@ def race(optimizers, surface, n_steps=300, hyper=None, theta0=None, limit=1e6):
     return paths
 
 
-def _stopped_at(trajectory):
-    """The step where a diverged run stopped (its last kept point)."""
-    return len(trajectory.thetas) - 1
+def _diverged_at(trajectory):
+    """The step whose result left the finite numbers or the limit, as its message says.
+
+    The path keeps the points before it, so this is one more than its last index.
+    """
+    return len(trajectory.thetas)
 
 
 def plot_race(ax, surface, trajectories, upto=None, legend=True):
     """Draw the race on ``ax``: contours and each path up to step ``upto``.
 
     ``trajectories`` is what :func:`race` returns.  A run that diverged
-    before ``upto`` ends in a cross, and its label says at which step it
-    stopped: ``"gd (diverged at 17)"``.
+    before ``upto`` ends in a cross at its last finite point, and its label
+    names the step that diverged, as its Trajectory's message does:
+    ``"gd (diverged at step 17)"``.
     """
     surface = _surface(surface)
     if upto is not None and upto < 0:
@@ -235,7 +165,7 @@ def plot_race(ax, surface, trajectories, upto=None, legend=True):
         label = name
         if trajectory.diverged and end >= len(trajectory.thetas):
             stops[name] = trajectory.thetas[-1]
-            label = f"{name} (diverged at {_stopped_at(trajectory)})"
+            label = f"{name} (diverged at step {_diverged_at(trajectory)})"
         paths[label] = trajectory.thetas[:end]
     plot_contours(ax, surface, paths)
     for color, (name, point) in zip(PATH_COLORS, ((n, stops.get(n)) for n in trajectories)):
