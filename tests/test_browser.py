@@ -90,8 +90,9 @@ PROBLEMS_JS = r"""
 () => {
   const problems = [];
   const width = window.innerWidth;
-  const article = document.querySelector("article.bd-article");
-  if (!article) return ["no article"];
+  // The search page has no article: check its main column.
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  if (!article) return ["no article or main column"];
   // Raw markup: text outside code and rendered maths that still looks like source.
   const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .MathJax";
   const blocks = new Map();
@@ -174,8 +175,8 @@ PROBLEMS_JS = r"""
 MARK_HANGUL_JS = r"""
 () => {
   const marked = [];
-  const walker = document.createTreeWalker(document.querySelector("article.bd-article"),
-                                           NodeFilter.SHOW_TEXT);
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node && marked.length < 20; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (/[\uac00-\ud7a3]/.test(node.textContent) && parent && !parent.closest("mjx-container")
