@@ -22,6 +22,16 @@ nested Stacks for several sliders), so the static website needs no kernel.
 Every figure rendered here is closed afterwards, so none piles up or shows
 twice.
 
+Frames are drawn at ``DENSITY`` (2) device pixels per CSS pixel and the
+image is told its CSS width (``DPI`` CSS pixels an inch of figure), so they
+are sharp on high-density screens and take the same room as before.  On a
+narrow screen the site's CSS shrinks them to the column.
+
+In a live kernel the figure's output also carries a PNG of the frame shown
+when it was displayed and a plain-text line, so a saved notebook opened
+where widgets do not run (GitHub, nbviewer, an editor without the widget
+extension) shows the figure, not ``VBox(children=(SelectionSlider(...``.
+
 Static frames are drawn in parallel when the figure is made in a Jupyter
 kernel (the book build executes each page in one): the kernel forks one
 worker per CPU, so ``draw`` needs no pickling, and each worker returns its
@@ -31,6 +41,7 @@ a worker cannot change the kernel's state).  ``LOSSOPT_FRAME_JOBS=N`` sets the
 number of workers anywhere (1: draw every frame here, one after another).
 """
 
+import base64
 import contextlib
 import io
 import itertools
@@ -49,10 +60,15 @@ from PIL import Image
 
 STATIC_ENV = "LOSSOPT_STATIC_FIGURES"
 FRAME_JOBS_ENV = "LOSSOPT_FRAME_JOBS"
+# CSS pixels per inch of figure: a 6-inch-wide figure takes 480 CSS pixels.
 DPI = 80
+# Device pixels per CSS pixel of a frame: sharp on phones and high-density screens.
+DENSITY = 2
 # PNG frames are quantized to this many colours: a plot has few distinct colours
 # and a palette PNG is a third to a fifth of a true-colour one (and of an SVG).
-PALETTE_COLORS = 128
+# At twice the density, 32 colours keep edges smooth and the heaviest page (109
+# frames) within 4 MB; 128 would put it at 5.8 MB (WebP is larger still).
+PALETTE_COLORS = 32
 
 
 class Slider:
@@ -178,7 +194,7 @@ def render(draw, values, palette=True):
         raise ValueError(f"draw must return a matplotlib Figure, got {type(fig).__name__}")
     try:
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI)
+        fig.savefig(buffer, format="png", dpi=DPI * DENSITY)
     finally:
         plt.close(fig)
     if not palette:
@@ -188,8 +204,16 @@ def render(draw, values, palette=True):
     image = Image.open(buffer).convert("RGB").quantize(
         colors=PALETTE_COLORS, method=Image.Quantize.FASTOCTREE)
     small = io.BytesIO()
-    image.save(small, format="PNG")
+    image.save(small, format="PNG", optimize=True)
     return small.getvalue()
+
+
+def css_width(png):
+    """The CSS width in pixels at which a frame from :func:`render` shows at 1:1.
+
+    A PNG stores its pixel width big-endian at bytes 16-19 (the IHDR chunk).
+    """
+    return max(1, round(int.from_bytes(png[16:20], "big") / DENSITY))
 
 
 def _in_kernel():
@@ -302,7 +326,9 @@ def _selection_sliders(sliders):
                 description=descriptions[name],
                 continuous_update=True,
                 style={"description_width": width},
-                layout=widgets.Layout(width="460px"))
+                # Full column width up to 460 px: on a phone the track shrinks, so
+                # the value readout stays on screen.
+                layout=widgets.Layout(width="100%", max_width="460px"))
             for name, s in sliders.items()}
 
 
@@ -310,7 +336,8 @@ def _live_figure(draw, sliders):
     """Real sliders: every move calls ``draw`` and replaces the image's bytes."""
     controls = _selection_sliders(sliders)
     current = {name: s.default for name, s in sliders.items()}
-    image = widgets.Image(value=render(draw, current, palette=False), format="png")
+    first = render(draw, current, palette=False)
+    image = widgets.Image(value=first, format="png", width=str(css_width(first)))
     errors = widgets.Output()
 
     def redraw(change):
@@ -322,12 +349,31 @@ def _live_figure(draw, sliders):
             errors.append_stdout(f"draw({_describe(values)}) failed:\n{traceback.format_exc()}")
             return
         image.value = png
+        image.width = str(css_width(png))
 
     for control in controls.values():
         control.observe(redraw, names="value")
-    box = widgets.VBox([*controls.values(), image, errors])
+    box = LiveFigure([*controls.values(), image, errors])
     box.add_class("lossopt-figure")
     return box
+
+
+class LiveFigure(widgets.VBox):
+    """The box of a live figure; its output also holds a still of the frame shown.
+
+    A front end that runs widgets shows the sliders (it ranks the widget view
+    above images); any other shows the PNG and, in text-only places, a line
+    naming the slider values.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        *controls, image, _errors = self.children
+        values = ", ".join(f"{c.description} = {c.label}" for c in controls)
+        data["text/plain"] = (f"Interactive figure ({values}); run the notebook with "
+                              "ipywidgets to move its sliders.")
+        data["image/png"] = base64.b64encode(bytes(image.value)).decode("ascii")
+        return data, {"image/png": {"width": int(image.width)}}
 
 
 def _static_figure(draw, sliders):
@@ -341,7 +387,9 @@ def _static_figure(draw, sliders):
 
     def build(depth, prefix):
         if depth == len(names):
-            frame = widgets.Image(value=next(frames), format="png", layout=layout)
+            png = next(frames)
+            frame = widgets.Image(value=png, format="png", width=str(css_width(png)),
+                                  layout=layout)
             frame.add_class("lossopt-frame")
             frame.add_class(frame_class(prefix))
             return frame
@@ -367,11 +415,35 @@ def setup(app):
     Every book build renders static figures, even without ``make site``, so the
     execution cache never holds live-only widgets.  The book root goes on the
     kernels' ``PYTHONPATH`` (kernels inherit the build's environment), so a
-    chapter in ``chapters/`` can import packages that sit in the root.
+    chapter in ``chapters/`` can import packages that sit in the root.  An
+    inline script that an extension registered twice is written once.
     """
     os.environ[STATIC_ENV] = "1"
+    # Late, so the scripts other extensions add to each page are there already.
+    app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
     root = os.fspath(app.srcdir)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def _drop_repeated_inline_scripts(app, pagename, templatename, context, doctree):
+    """Keep the first of identical inline scripts on a page.
+
+    Jupyter Book 1 sets sphinx-thebe up twice, so every page declared
+    ``const THEBE_JS_URL`` twice: a SyntaxError in the console of every page.
+    """
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {}) or {}
+        body = attributes.get("body")
+        if not getattr(script, "filename", "") and body:
+            if body in seen:
+                continue
+            seen.add(body)
+        kept.append(script)
+    scripts[:] = kept     # in place: later handlers append to this same list

@@ -1,15 +1,20 @@
-"""The built website in headless Chromium: sliders, maths, and no request to other hosts.
+"""The built website in headless Chromium, as a reader sees it on a desktop and a phone.
 
-Every page of ``_build/html`` is opened from a server on 127.0.0.1.  On each
-page every slider of every interactive figure is moved; the figure must show
-another image, the one drawn for the values the sliders now display.  Every
-request the page makes is recorded, and any to another host fails the test.
+Every page of ``_build/html`` is opened from a server on 127.0.0.1, at 1280
+and 390 pixels wide, in light and dark mode.  On each page: no raw markup
+(tables as pipes, ``$...$``, MyST roles), no console error, every slider's
+readout on screen, every display equation inside the column or scrollable
+with a visible cue, inline maths inside its box, Hangul drawn with the site's
+own Korean font, and no request to another host.  In light mode every slider
+of every interactive figure is moved; the figure must show another image, the
+one drawn for the values the sliders now display.  Every screen of every page
+is saved under tests/screenshots/ (``<page>-<view>-<theme>-NN.png``).
 """
 
 import importlib.util
 import json
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from conftest import ROOT, SITE
@@ -54,15 +59,24 @@ def count_figures(html):
                for model_id in shown)
 
 
+VIEWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+THEMES = ("light", "dark")
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
 @pytest.fixture
 def page(browser, site_url):
-    """A fresh tab that records the URL of every request it makes."""
+    """A fresh tab that records every request, failed response and console error."""
     tab = browser.new_page()
     tab.requests = []
     tab.failures = []
+    tab.console_errors = []
     tab.on("request", lambda request: tab.requests.append(request.url))
     tab.on("response", lambda response: response.status >= 400
            and tab.failures.append(f"{response.status} {response.url}"))
+    tab.on("console", lambda message: message.type == "error"
+           and tab.console_errors.append(f"{message.text} ({message.location.get('url')})"))
+    tab.on("pageerror", lambda error: tab.console_errors.append(f"uncaught: {error}"))
     yield tab
     tab.close()
 
@@ -71,10 +85,155 @@ def test_the_site_has_pages(site_dir):
     assert "intro.html" in discover_pages()
 
 
+# What a reader must never meet, checked in the page (returns a list of problems).
+PROBLEMS_JS = r"""
+() => {
+  const problems = [];
+  const width = window.innerWidth;
+  // The search page has no article: check its main column.
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  if (!article) return ["no article or main column"];
+  // Raw markup: text outside code and rendered maths that still looks like source.
+  const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .MathJax";
+  const blocks = new Map();
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    const block = parent.closest("p, li, td, th, dd, dt, h1, h2, h3, h4, caption, div");
+    blocks.set(block, (blocks.get(block) || "") + node.textContent);
+  }
+  for (const text of blocks.values()) {
+    if (/\|\s*:?-{3,}:?\s*\|/.test(text) || /(^|\n)\s*\|[^|\n]*\|[^|\n]*\|/.test(text))
+      problems.push("a markdown table shown as text: " + text.trim().slice(0, 80));
+    const dollars = text.match(/\$[^$\s][^$\n]{0,200}?\$/);
+    if (dollars) problems.push("raw maths: " + dollars[0].slice(0, 80));
+    const role = text.match(/\{(term|glue|cite|ref|eq|doc|numref)(:[a-z]+)?\}`/);
+    if (role) problems.push("a raw MyST role: " + role[0]);
+  }
+  // The page itself never scrolls sideways.
+  if (document.documentElement.scrollWidth > width + 1)
+    problems.push(`the page is ${document.documentElement.scrollWidth} px wide in ${width}`);
+  // Every slider's value readout on screen, not clipped or covered.
+  for (const readout of article.querySelectorAll(".lossopt-figure .widget-readout")) {
+    readout.scrollIntoView({block: "center"});
+    const box = readout.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    if (box.width < 1 || box.left < 0 || box.right > width + 0.5 || !readout.contains(hit))
+      problems.push(`slider readout "${readout.textContent}" off screen: ` +
+                    `${Math.round(box.left)}..${Math.round(box.right)} of ${width}`);
+  }
+  // Every display equation reachable: inside the column, or scrollable with a cue.
+  for (const eq of article.querySelectorAll('mjx-container[display="true"]')) {
+    const box = eq.getBoundingClientRect();
+    const style = getComputedStyle(eq);
+    const label = eq.textContent.slice(0, 40);
+    if (box.left < -0.5 || box.right > width + 0.5)
+      problems.push(`display equation box outside the screen: ${label}`);
+    if (eq.scrollWidth > eq.clientWidth + 1) {
+      if (!["auto", "scroll"].includes(style.overflowX))
+        problems.push(`display equation cut off, not scrollable: ${label}`);
+      if (!(style.maskImage || style.webkitMaskImage || "").includes("gradient"))
+        problems.push(`scrollable equation without a visible cue: ${label}`);
+      eq.scrollLeft = eq.scrollWidth;
+      const end = eq.firstElementChild.getBoundingClientRect().right;
+      if (end > eq.getBoundingClientRect().right + 1)
+        problems.push(`display equation end unreachable: ${label}`);
+      eq.scrollLeft = 0;
+    } else {
+      const math = eq.firstElementChild.getBoundingClientRect();
+      if (math.left < box.left - 1 || math.right > box.right + 1)
+        problems.push(`display equation wider than its box, not scrollable: ${label}`);
+    }
+  }
+  // Inline maths stays inside its admonition.
+  for (const math of article.querySelectorAll('.admonition mjx-container:not([display="true"])')) {
+    const box = math.getBoundingClientRect();
+    const frame = math.closest(".admonition");
+    const edge = frame.getBoundingClientRect().right - parseFloat(getComputedStyle(frame).borderRightWidth);
+    if (box.right > edge + 1 && frame.scrollWidth <= frame.clientWidth + 1)
+      problems.push(`inline maths runs over its box: ${math.textContent.slice(0, 40)}`);
+  }
+  // One search box at a time; no header band holding only a search box.
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const header = document.querySelector("#pst-header");
+  if (header && shown(header)) problems.push("the header band with a second search box is shown");
+  // Dark mode: figures are not framed by the theme's padded light card.
+  if (document.documentElement.dataset.theme === "dark") {
+    for (const img of article.querySelectorAll(".cell_output img")) {
+      const pad = parseFloat(getComputedStyle(img).paddingLeft);
+      const area = img.closest(".widget-subarea");
+      const areaPad = area ? parseFloat(getComputedStyle(area).paddingLeft) : 0;
+      if (pad + areaPad > 0) { problems.push(`a figure framed by ${pad + areaPad} px`); break; }
+    }
+  }
+  window.scrollTo(0, 0);
+  return problems;
+}
+"""
+
+MARK_HANGUL_JS = r"""
+() => {
+  const marked = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node && marked.length < 20; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (/[\uac00-\ud7a3]/.test(node.textContent) && parent && !parent.closest("mjx-container")
+        && !parent.hasAttribute("data-hangul")) {
+      parent.setAttribute("data-hangul", marked.length);
+      marked.push(node.textContent.trim().slice(0, 30));
+    }
+  }
+  return marked;
+}
+"""
+
+
+def fonts_for_hangul(page):
+    """For each element holding Hangul text: (its text, the web fonts that drew it)."""
+    texts = page.evaluate(MARK_HANGUL_JS)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        found = []
+        for k, text in enumerate(texts):
+            node = cdp.send("DOM.querySelector", {"nodeId": root,
+                                                   "selector": f'[data-hangul="{k}"]'})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            found.append((text, {font["familyName"] for font in fonts if font["isCustomFont"]}))
+        return found
+    finally:
+        cdp.detach()
+
+
+def screenshot_every_screen(page, stem):
+    """Save the page screen by screen (viewport-sized shots from top to bottom)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob(f"{stem}-*.png"):
+        old.unlink()
+    page.evaluate("document.activeElement?.blur()")
+    height = page.viewport_size["height"]
+    total = page.evaluate("document.documentElement.scrollHeight")
+    for k, top in enumerate(range(0, max(total, 1), height)):
+        page.evaluate(f"window.scrollTo(0, {top})")
+        page.wait_for_timeout(60)
+        page.screenshot(path=SCREENSHOTS / f"{stem}-{k:02d}.png")
+    page.evaluate("window.scrollTo(0, 0)")
+    return k + 1
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("view", list(VIEWS))
 @pytest.mark.parametrize("name", PAGES or ["intro.html"])
-def test_page(page, site_url, site_dir, name):
+def test_page(page, site_url, site_dir, name, view, theme):
     html = (site_dir / name).read_text(encoding="utf-8")
     figures = count_figures(html)
+    page.set_viewport_size(VIEWS[view])
+    page.emulate_media(color_scheme=theme)
     page.goto(site_url + name, wait_until="load")
     if figures:
         page.wait_for_function(
@@ -85,27 +244,52 @@ def test_page(page, site_url, site_dir, name):
     has_math = MATH.search(html) is not None
     if has_math:
         page.wait_for_selector("mjx-container", state="attached", timeout=TIMEOUT_MS)
+        page.wait_for_function("window.MathJax?.startup?.promise !== undefined",
+                               timeout=TIMEOUT_MS)
+        page.evaluate("window.MathJax.startup.promise.then(() => true)")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(200)      # lossopt-site.js marks the equations that scroll
+    assert page.evaluate("document.documentElement.dataset.theme") == theme
 
     errors = page.locator(".jupyter-widgets-error-widget")
     assert errors.count() == 0, f"{name}: a widget failed to render: {errors.first.inner_text()}"
     assert page.locator(".lossopt-figure").count() == figures
-    moved = [move_every_slider(page, name, k) for k in range(figures)]
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate("document.activeElement?.blur(); window.scrollTo(0, 0)")
-    page.screenshot(path=SCREENSHOTS / (name.replace("/", "__")[:-5] + ".png"), full_page=True)
-
     if has_math:
         assert page.locator("mjx-container").count() > 0, f"{name}: MathJax rendered nothing"
+    problems = page.evaluate(PROBLEMS_JS)
+    assert problems == [], f"{name} ({view}, {theme}): {problems}"
+    if HANGUL.search(html):
+        for text, families in fonts_for_hangul(page):
+            # A web font reports its own name (the variable font's: "Noto Sans KR Thin").
+            assert any(family.startswith("Noto Sans KR") for family in families), \
+                f"{name}: Hangul {text!r} drawn with {families}, not the site's Korean font"
+    # The sliders are moved in light mode, at both widths (arrow keys, frames, readouts).
+    moved = [move_every_slider(page, name, k) for k in range(figures)] if theme == "light" else []
+    stem = name.replace("/", "__")[:-5] + f"-{view}-{theme}"
+    assert screenshot_every_screen(page, stem) >= 1
+
     foreign = [url for url in page.requests
                if not url.startswith(("data:", "blob:"))
                and urlsplit(url).hostname != "127.0.0.1"]
     assert foreign == [], f"{name} made requests to other hosts: {foreign}"
     assert page.failures == [], f"{name}: requests that failed: {page.failures}"
+    assert page.console_errors == [], f"{name} ({view}, {theme}): {page.console_errors}"
     # Jupyter Book 1 injects every .js of a root _static/ folder into every page: the widget
     # manager must be loaded once, from the copied npm files, or not at all.
     managers = [url for url in page.requests if url.split("?")[0].endswith("embed-amd.js")]
     assert len(managers) == (1 if figures else 0), f"{name} loaded {managers}"
-    assert len(moved) == figures
+    assert len(moved) == (figures if theme == "light" else 0)
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    assert page.request.get(urljoin(page.url, icon)).ok, f"{name}: favicon {icon} is missing"
+
+
+def test_markdown_outputs_render_as_tables(site_dir):
+    """Chapter 4's race prints its hyperparameters with Markdown(...): a real table."""
+    html = (site_dir / "chapters" / "04-optimizer-evolution.html").read_text(encoding="utf-8")
+    outputs = re.findall(r'<div class="cell_output docutils container">(.*?)</div>\s*</div>',
+                         html, re.S)
+    assert any("<table" in output for output in outputs)
+    assert not any(re.search(r"\|\s*-{3,}\s*\|", output) for output in outputs)
 
 
 def move_every_slider(page, name, index):

@@ -1,5 +1,6 @@
 """lossopt.interactive: slider grids, the frame budget, live redraws and static frames."""
 
+import base64
 import os
 import types
 
@@ -227,7 +228,11 @@ def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
         monkeypatch, tmp_path):
     monkeypatch.delenv(interactive.STATIC_ENV, raising=False)
     monkeypatch.setenv("PYTHONPATH", "/elsewhere")
-    metadata = interactive.setup(types.SimpleNamespace(srcdir=tmp_path))
+    handlers = []
+    app = types.SimpleNamespace(srcdir=tmp_path,
+                                connect=lambda *args, **kwargs: handlers.append(args))
+    metadata = interactive.setup(app)
+    assert handlers == [("html-page-context", interactive._drop_repeated_inline_scripts)]
     assert os.environ[interactive.STATIC_ENV] == "1"
     assert interactive.static_mode()
     assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), "/elsewhere"]
@@ -263,8 +268,14 @@ print(calls, bytes(image.value) != before, plt.get_fignums())
     NotebookClient(notebook, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     shown, moved = (cell.outputs for cell in notebook.cells)
-    assert [list(output["data"]) for output in shown if "data" in output] == [
-        ["text/plain", "application/vnd.jupyter.widget-view+json"]]
+    (output,) = [output for output in shown if "data" in output]
+    assert sorted(output["data"]) == [
+        "application/vnd.jupyter.widget-view+json", "image/png", "text/plain"]
+    # Where widgets do not run, the saved notebook shows the first frame and a sentence.
+    still = base64.b64decode(output["data"]["image/png"])
+    assert still.startswith(PNG_MAGIC)
+    assert output["metadata"]["image/png"]["width"] == interactive.css_width(still)
+    assert output["data"]["text/plain"].startswith("Interactive figure (lr = 0.3)")
     assert [output["text"] for output in moved] == ["[0.3, 0.5] True []\n"]
 
 
@@ -274,3 +285,48 @@ def test_static_frames_share_one_layout(static):
     widgets_with_layout = [outer, *outer.children,
                            *(frame for inner in outer.children for frame in inner.children)]
     assert len({id(w.layout) for w in widgets_with_layout}) == 1
+
+
+# Sharp frames and the fallback of a saved notebook -------------------------------
+
+def png_size(data):
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize("mode", ["live", "static"])
+def test_frames_have_twice_the_pixels_of_their_css_width(request, mode):
+    request.getfixturevalue(mode)
+    box = interactive_figure(Recorder(), lr=Slider(1, 2, 1))
+    image = box.children[1] if mode == "live" else box.children[1].children[0]
+    # Recorder draws 3 x 2 inches: 240 x 160 CSS pixels, twice that in device pixels.
+    assert png_size(png(image)) == (3 * interactive.DPI * 2, 2 * interactive.DPI * 2)
+    assert image.width == str(3 * interactive.DPI)
+
+
+def test_live_figure_falls_back_to_a_still_of_the_frame_shown(live):
+    box = interactive_figure(Recorder(), lr=Slider(0.1, 0.3, 0.1))
+    slider, image = box.children[:2]
+    data, metadata = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert base64.b64decode(data["image/png"]) == png(image)
+    assert metadata == {"image/png": {"width": 3 * interactive.DPI}}
+    assert "VBox" not in data["text/plain"] and "lr = 0.2" in data["text/plain"]
+    slider.value = 0.3
+    data, _ = box._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == png(image)
+    assert "lr = 0.3" in data["text/plain"]
+
+
+def test_an_inline_script_registered_twice_is_written_once():
+    def script(filename, body=None):
+        attributes = {"body": body} if body else {}
+        return types.SimpleNamespace(filename=filename, attributes=attributes)
+
+    thebe = 'const THEBE_JS_URL = "x"'
+    scripts = [script("a.js"), script("", thebe), script("a.js"), script("", thebe),
+               script("", "var other = 1")]
+    context = {"script_files": scripts}
+    interactive._drop_repeated_inline_scripts(None, "page", "page.html", context, None)
+    assert context["script_files"] is scripts      # later handlers append to this list
+    assert [(s.filename, s.attributes.get("body")) for s in scripts] == [
+        ("a.js", None), ("", thebe), ("a.js", None), ("", "var other = 1")]

@@ -36,6 +36,30 @@ for (const name of ["LICENSE"]) {
   copy(path.join("mathjax", name), path.join("mathjax", name));
 }
 
+// Noto Sans KR for the Hangul in the glossary, chapter 4 and the references. fontsource
+// splits it by unicode range into about 120 woff2 slices a weight: a page downloads only
+// the slices holding characters it shows. Only the numbered (CJK and Hangul) slices are
+// kept, so the face never replaces the theme's own font for Latin text; the woff copies
+// are left out (every browser that runs the widgets reads woff2).
+const font = "@fontsource/noto-sans-kr";
+const fontFiles = path.join(target, "fonts", "noto-sans-kr");
+fs.mkdirSync(fontFiles, { recursive: true });
+let faces = `/* Noto Sans KR from npm ${font} (SIL Open Font License 1.1), written by
+   tools/copy_site_assets.js: the CJK and Hangul slices, woff2 only. */\n`;
+for (const weight of ["400", "700"]) {
+  const css = fs.readFileSync(path.join(modules, font, `${weight}.css`), "utf8");
+  for (const block of css.split("/* ").slice(1)) {
+    if (!/^noto-sans-kr-\[\d+\]-/.test(block)) continue;
+    const woff2 = block.match(/url\(\.\/files\/([^)]+\.woff2)\) format\('woff2'\)/);
+    if (!woff2) throw new Error(`${font}/${weight}.css: no woff2 in ${block.slice(0, 60)}`);
+    copy(path.join(font, "files", woff2[1]), path.join("fonts", "noto-sans-kr", woff2[1]));
+    faces += "/* " + block.replace(/src: [^;]+;/,
+      `src: url(noto-sans-kr/${woff2[1]}) format('woff2');`);
+  }
+}
+fs.writeFileSync(path.join(target, "fonts", "noto-sans-kr.css"), faces);
+copy(path.join(font, "LICENSE"), path.join("fonts", "noto-sans-kr", "LICENSE"));
+
 // embed-amd.js finds its fonts through the require.js address of its own modules, which
 // by default is relative to the page (a 404 under chapters/). Point those modules at
 // _static/widgets/, from any page depth (Sphinx marks the site root on <html>).
