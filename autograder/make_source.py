@@ -255,9 +255,9 @@ def code(source, metadata):
 def test_cell(task):
     what = " and ".join(f"`{f}`" for f in task.functions).replace("`", "")
     lines = [f'"""Check that {what} {SUMMARY[task.grade_id]}."""']
-    for check in task.checks:
+    for check, hints in zip(task.checks, confusions.task_hints(task)):
         lines += textwrap.wrap(check.why, 88, initial_indent="# ", subsequent_indent="# ")
-        lines.append(cases.visible_code(task, check, confusions.visible_hints(task, check)))
+        lines.append(cases.visible_code(task, check, hints))
     n_hidden = len(task.cases()) - len(task.checks)
     lines += ["### BEGIN HIDDEN TESTS",
               f"# {n_hidden} more cases of {task.label} run in the grader, outside this notebook.",
@@ -360,11 +360,10 @@ def check(got, expected, call, confusions=None):
         shape = None
     if shape is not None and shape != np.shape(expected):
         lines.append(f"  (shape {shape}, expected shape {np.shape(expected)})")
-    for key, value in (confusions or {}).items():
-        if same(got, value):
-            text, link = CONFUSIONS[key]
-            lines.append(f"Known mistake: {text} See {link}")
-            break
+    known = [key for key, value in (confusions or {}).items() if same(got, value)]
+    for i, key in enumerate(known):   # two mistakes can give the same value here
+        text, link = CONFUSIONS[key]
+        lines.append(("Known mistake: " if i == 0 else "or: ") + f"{text} See {link}")
     raise AssertionError("\n".join(lines))
 
 
@@ -406,8 +405,8 @@ def helpers_cell(ps, task_ids):
     keys = []
     for grade_id in task_ids:
         task = cases.TASKS[grade_id]
-        for c in task.checks:
-            for hint in confusions.visible_hints(task, c).values():
+        for hints in confusions.task_hints(task):
+            for hint in hints.values():
                 keys += [k for k in hint if k not in keys]
     entries = []
     for key in keys:

@@ -48,5 +48,9 @@ c.Execute.timeout = 60
 c.SandboxedExecute.notebook_timeout = 300
 
 # Feedback shows visible checks and verdicts, never hidden-test text.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# The first cell of feedback is a summary: one row per graded function.
+from grading.feedback_summary import FeedbackSummary  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, FeedbackSummary, ClearHiddenTests,
+                                    CSSHTMLHeaderPreprocessor]
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from solutions import losses
 from solutions import optimizers as opt
+from solutions import training
 
 from . import harness
 
@@ -369,7 +370,8 @@ _add("minibatch_iterator", "minibatches:drop_last",
 def _sgd(same_seed=False, factor=2.0, reset_state=False):
     def sgd_linear_regression(x, y, theta0, *, lr, n_epochs, batch_size, seed=0,
                               optimizer=None, batches=None):
-        init, step = optimizer
+        init, step = optimizer or (opt.gd_init, opt.gd_step)
+        batches = batches or training.minibatches
         x, y = _f(x), _f(y)
         theta = np.array(theta0, dtype=float)
         state = init(theta)
@@ -597,25 +599,36 @@ def view_value(task, check, view, confusion):
         return None
 
 
-def visible_hints(task, check):
+def visible_hints(task, check, caught=None):
     """``{view index: {key: value}}``: each confusion's value where it differs from the answer.
 
     The tolerance is the notebook's (``np.allclose``'s), so a confusion the
-    check cannot tell apart from the answer is not listed there.
+    check cannot tell apart from the answer is not listed there.  Keys in
+    ``caught`` (failed by an earlier check of the cell, so the cell stops
+    there) are left out; ``caught`` gains the keys this check fails.
     """
+    caught = set() if caught is None else caught
     hints = {}
     for i, view in enumerate(check.views):
         expected = check.expected(task, view)
         for confusion in of(task.grade_id):
+            if confusion.key in caught:
+                continue
             value = view_value(task, check, view, confusion)
             if value is None or same(value, expected, rtol=1e-5, atol=1e-8):
                 continue
             hints.setdefault(i, {})[confusion.key] = value
+        caught.update(hints.get(i, {}))
     return hints
+
+
+def task_hints(task):
+    """``visible_hints`` of each check of ``task``, in the cell's order."""
+    caught = set()
+    return [visible_hints(task, check, caught) for check in task.checks]
 
 
 def invisible(task):
     """The confusions of ``task`` that pass every visible check."""
-    caught = {key for check in task.checks for hint in visible_hints(task, check).values()
-              for key in hint}
+    caught = {key for hints in task_hints(task) for hint in hints.values() for key in hint}
     return [c for c in of(task.grade_id) if c.key not in caught]
