@@ -15,12 +15,19 @@ from pathlib import Path
 
 import nbformat
 
-from . import cases as cases_module
-from . import confusions
+
+def _grader(root):
+    """The grader's tables; like nbgrader_config.py, put the course's repository on sys.path."""
+    for path in (Path(root).resolve(), Path(root).resolve().parent):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    from . import cases, confusions
+    return cases, confusions
 
 
 def collect(root, ps):
     """{grade_id: {"students": n, "passed": n, "unnamed": n, <confusion key>: n}}."""
+    cases_module, _ = _grader(root)
     counts = {}
     for path in sorted(Path(root, "autograded").glob(f"*/{ps}/{ps}.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
@@ -44,6 +51,7 @@ def collect(root, ps):
 
 
 def markdown(ps, counts):
+    from . import cases as cases_module, confusions
     lines = [f"# {ps}: who passed, and which confusions", "",
              "| function | students | passed | confusion | students who made it |",
              "| --- | --- | --- | --- | --- |"]
@@ -64,6 +72,8 @@ def chart(ps, counts, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from . import cases as cases_module, confusions
 
     labels, passed, named, unnamed = [], [], [], []
     for grade_id, row in counts.items():
