@@ -232,8 +232,9 @@ def test_feedback_names_failed_functions_but_never_hidden_material(graded):
     done = grading_cli(root, "feedback", "ps4")
     assert done.returncode == 0, done.stderr
     html = (root / "feedback" / "adam_no_bias" / "ps4" / "ps4.html").read_text()
-    assert "adam_init/adam_step: 1 of 1 visible cases and" in html
+    assert "adam_init/adam_step: 2 of 2 visible cases and" in html
     assert "hidden cases failed" in html
+    assert "Diagnosis: Every failed case is what you get when: m and v are not bias" in html
     for student in ["adam_no_bias", "blank", "cheat"]:
         html = (root / "feedback" / student / "ps4" / "ps4.html").read_text()
         for banned in ["HIDDEN TESTS", "outside this notebook", "solutions", str(ROOT),
