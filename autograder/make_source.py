@@ -499,8 +499,11 @@ PS["ps1"] = dict(
     # each error is drawn only if it and grid_loss run; the others are named
     errors = {"signed": lambda: signed_error, "absolute": lambda: absolute_error,
               "squared": lambda: squared_error}
-    errors = {name: errors[name]() for name in usable(
-        {name: (lambda get=get: probe(get())) for name, get in errors.items()})}
+    if usable({"grid_loss": lambda: probe(lambda r: np.mean(r**2, axis=-1))}):
+        errors = {name: errors[name]() for name in usable(
+            {name: (lambda get=get: probe(get())) for name, get in errors.items()})}
+    else:
+        errors = {}
 
 
     def draw(error):
