@@ -128,3 +128,24 @@ def test_the_visible_checks_of_adaptive_methods_include_eps_inside_the_root():
     for key in ["adagrad:eps_outside", "rmsprop:eps_outside", "adadelta:eps_outside",
                 "adam:eps_outside", "nadam:eps_outside"]:
         assert "eps" in _run_test_cell(confusions.CATALOGUE[key])
+
+
+@pytest.mark.parametrize("ps, skipped, named", [
+    ("ps1", "grid_loss_solution", "grid_loss"), ("ps2", "huber_solution", "huber"),
+    ("ps3", "gd_init_solution", "gd"), ("ps4", "nadam_init_solution", "nadam")])
+def test_the_figure_cell_draws_what_works_and_names_the_rest(ps, skipped, named, capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    nb = nbformat.read(str(COURSE / "source" / ps / f"{ps}.ipynb"), as_version=4)
+    ns = {}
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if c.cell_type != "code" or meta.get("grade_id") == skipped:
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            continue     # test cells: Run All would stop at the first failing one
+        with np.errstate(all="ignore"):
+            exec(c.source, ns)    # the figure cell is last; it must not raise
+    (line,) = [s for s in capsys.readouterr().out.splitlines() if s.startswith("Left out")]
+    assert line.startswith(f"Left out of the figure: {named} (") and "defined" in line
+    assert line.count("(") == 1   # only the missing one is left out
