@@ -55,6 +55,10 @@ def rows(nb, manual_pending=frozenset()):
             continue
         found = record.get("diagnosis") or {}
         text = found.get("text", "")
+        known = confusions.CATALOGUE.get(found.get("confusion"))
+        if known is not None:    # the sentence alone; its section is the last column
+            text = known.text
+            section = f"[section]({known.link})"
         if record.get("problem"):
             text = f"The run of your code did not finish ({record['problem']}). " + text
         out.append((task.label, f"{_points(score)} / {_points(maximum)}",

@@ -81,7 +81,7 @@ def chart(ps, counts, path):
         passed.append(row["passed"])
         unnamed.append(row["unnamed"])
         named.append(row["students"] - row["passed"] - row["unnamed"])
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(labels) + 2), layout="constrained")
     y = range(len(labels))
     ax.barh(y, passed, color="tab:green", label="passed")
     ax.barh(y, named, left=passed, color="tab:orange", label="a named confusion")
@@ -91,13 +91,14 @@ def chart(ps, counts, path):
         top = max(confusions.of(grade_id), key=lambda c: counts[grade_id].get(c.key, 0),
                   default=None)
         if top is not None and counts[grade_id].get(top.key):
-            ax.text(passed[i] + 0.05, i, f"{top.key} ({counts[grade_id][top.key]})",
+            ax.text(counts[grade_id]["students"] + 0.05, i, f"{top.key} ({counts[grade_id][top.key]})",
                     va="center", fontsize=8)
     ax.set_yticks(list(y), labels)
     ax.invert_yaxis()
     ax.set_xlabel("students")
     ax.set_title(f"{ps}: passed, and the most frequent confusion")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(0, 1.4 * max(max(r["students"] for r in counts.values()), 1))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
