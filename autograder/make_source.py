@@ -27,7 +27,7 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from grading import cases  # noqa: E402
+from grading import cases, confusions  # noqa: E402
 from solutions import errors, losses, optimizers, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -255,9 +255,9 @@ def code(source, metadata):
 def test_cell(task):
     what = " and ".join(f"`{f}`" for f in task.functions).replace("`", "")
     lines = [f'"""Check that {what} {SUMMARY[task.grade_id]}."""']
-    for check in task.checks:
+    for check, hints in zip(task.checks, confusions.task_hints(task)):
         lines += textwrap.wrap(check.why, 88, initial_indent="# ", subsequent_indent="# ")
-        lines.append(check.code)
+        lines.append(cases.visible_code(task, check, hints))
     n_hidden = len(task.cases()) - len(task.checks)
     lines += ["### BEGIN HIDDEN TESTS",
               f"# {n_hidden} more cases of {task.label} run in the grader, outside this notebook.",
@@ -311,16 +311,113 @@ SETUP_IMPORTS = "import numpy as np"
 
 GRADING_NOTE = (
     "**How this is graded.** Each function is graded on its own: the grader "
-    "runs the first code cell and your answer cells (the ones that said "
+    "runs the first two code cells and your answer cells (the ones that said "
     "`# YOUR CODE HERE`) in a fresh process, on the checks shown and on "
     "cases you do not see. Keep every helper you need inside those answer "
-    "cells; code in cells you add yourself is not graded."
+    "cells; code in cells you add yourself is not graded. A failing check "
+    "says what it called, what came back and what was expected, and names "
+    "the mistake when it recognises one."
 )
 
 
 def setup_cell(extra=""):
     src = SETUP_IMPORTS + ("\n\n" + extra if extra else "")
     return code(src, _meta("setup", locked=True, tags=["setup"]))
+
+
+# ------------------------------------- the student's helpers (shipped)
+# These two functions are copied, as source, into each notebook's second
+# cell: they explain a failing visible check and keep the figure drawing.
+# They know only the visible values written into the notebook.
+
+
+def check(got, expected, call, confusions=None):
+    """A visible check: quiet when ``got`` equals ``expected``, else say what differs.
+
+    ``confusions`` maps a known mistake (a key of CONFUSIONS) to the value
+    that mistake gives here; when ``got`` is one of them, the message names it.
+    """
+    def same(a, b):
+        try:
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        return a.shape == b.shape and bool(np.allclose(a, b, equal_nan=True))
+
+    def show(value):
+        try:
+            a = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return repr(value)
+        return repr(a.item()) if a.ndim == 0 else np.array2string(a, separator=", ")
+
+    if same(got, expected):
+        return
+    lines = [call, f"  returned {show(got)}", f"  expected {show(expected)}"]
+    try:
+        shape = np.shape(got)
+    except Exception:
+        shape = None
+    if shape is not None and shape != np.shape(expected):
+        lines.append(f"  (shape {shape}, expected shape {np.shape(expected)})")
+    known = [key for key, value in (confusions or {}).items() if same(got, value)]
+    for i, key in enumerate(known):   # two mistakes can give the same value here
+        text, link = CONFUSIONS[key]
+        lines.append(("Known mistake: " if i == 0 else "or: ") + f"{text} See {link}")
+    raise AssertionError("\n".join(lines))
+
+
+def usable(candidates):
+    """The names whose probe runs; one printed line names the others and why.
+
+    ``candidates`` maps a name to a function of no arguments that tries it
+    (a missing function, NotImplementedError, any error or a non-finite
+    result leaves it out).
+    """
+    ok, left_out = [], []
+    for name, probe in candidates.items():
+        try:
+            with np.errstate(all="ignore"):
+                value = probe()
+            if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                raise ValueError("it returned values that are not finite")
+        except NotImplementedError:
+            left_out.append(f"{name} (not written yet)")
+        except NameError as error:
+            left_out.append(f"{name} ({error})")
+        except Exception as error:
+            left_out.append(f"{name} ({type(error).__name__}: {error})")
+        else:
+            ok.append(name)
+    if left_out:
+        print("Left out of the figure:", "; ".join(left_out))
+    return ok
+
+
+def _text(value, indent):
+    """A long string as implicitly joined pieces of at most 84 characters."""
+    pieces = textwrap.wrap(value, 84 - indent, drop_whitespace=False) or [""]
+    return ("\n" + " " * indent).join(repr(p) for p in pieces)
+
+
+def helpers_cell(ps, task_ids):
+    """The second setup cell: CONFUSIONS seen in this set's checks, check() and usable()."""
+    keys = []
+    for grade_id in task_ids:
+        task = cases.TASKS[grade_id]
+        for hints in confusions.task_hints(task):
+            for hint in hints.values():
+                keys += [k for k in hint if k not in keys]
+    entries = []
+    for key in keys:
+        conf = confusions.CATALOGUE[key]
+        entries.append(f"    {key!r}: (\n        {_text(conf.text, 8)},\n"
+                       f"        {conf.link!r}),")
+    parts = ["# Known mistakes a visible check can recognise, and where the chapter explains",
+             "# them. Run this cell; you need not read it.",
+             "CONFUSIONS = {", *entries, "}", "", "",
+             inspect.getsource(check).strip(), "", "", inspect.getsource(usable).strip()]
+    return code("\n".join(parts), _meta("helpers", locked=True, tags=["setup"]))
 
 
 def state_classes(names):
@@ -390,7 +487,23 @@ PS["ps1"] = dict(
     x, y = make_regression(n=30, seed=1)
     slopes = np.linspace(-2, 6, 81)
     intercepts = np.linspace(-4, 6, 101)
-    errors = {"signed": signed_error, "absolute": absolute_error, "squared": squared_error}
+
+
+    def probe(error_fn):
+        L = grid_loss(x[:3], y[:3], slopes[:2], intercepts[:4], error_fn)
+        if np.shape(L) != (2, 4):
+            raise ValueError(f"grid_loss returned shape {np.shape(L)} for a 2 x 4 grid")
+        return L
+
+
+    # each error is drawn only if it and grid_loss run; the others are named
+    errors = {"signed": lambda: signed_error, "absolute": lambda: absolute_error,
+              "squared": lambda: squared_error}
+    if usable({"grid_loss": lambda: probe(lambda r: np.mean(r**2, axis=-1))}):
+        errors = {name: errors[name]() for name in usable(
+            {name: (lambda get=get: probe(get())) for name, get in errors.items()})}
+    else:
+        errors = {}
 
 
     def draw(error):
@@ -404,7 +517,9 @@ PS["ps1"] = dict(
         return fig
 
 
-    interactive_figure(draw, error=Slider.choices(list(errors), default="squared"))
+    if errors:
+        default = "squared" if "squared" in errors else list(errors)[0]
+        interactive_figure(draw, error=Slider.choices(list(errors), default=default))
     """,
 )
 
@@ -455,15 +570,25 @@ PS["ps2"] = dict(
                          for i in range(len(y_pred))])
 
 
+    # each loss is drawn only if it runs; the others are named
+    losses = {"mae": lambda: mae, "mse": lambda: mse, "huber": lambda: huber}
+    losses = {name: losses[name]() for name in usable(
+        {name: (lambda get=get: get()(np.zeros(3), np.array([-1.0, 0.5, 2.0])))
+         for name, get in losses.items()})}
+
+
     def draw(delta):
         fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-        ax.plot(y_pred, per_point(mae), label="mae")
-        ax.plot(y_pred, per_point(mse), label="mse")
-        ax.plot(y_pred, per_point(huber, delta=delta), label=f"huber, delta = {delta}")
+        for name, loss in losses.items():
+            if name == "huber":
+                ax.plot(y_pred, per_point(loss, delta=delta), label=f"huber, delta = {delta}")
+            else:
+                ax.plot(y_pred, per_point(loss), label=name)
         ax.set_ylim(0, 8)
         ax.set_xlabel("y_pred - y_true")
         ax.set_ylabel("loss")
-        ax.legend()
+        if losses:
+            ax.legend()
         return fig
 
 
@@ -516,6 +641,8 @@ PS["ps3"] = dict(
     from lossopt.trajectory import run
 
     ravine = get_surface("ravine")
+    ready = usable({"gd": lambda: run(gd_init, gd_step, ravine.start, ravine.grad, 2,
+                                      lr=0.01).thetas})
 
 
     def draw(lr):
@@ -526,7 +653,8 @@ PS["ps3"] = dict(
         return fig
 
 
-    interactive_figure(draw, lr=Slider.choices([0.01, 0.03, 0.13], default=0.03))
+    if ready:
+        interactive_figure(draw, lr=Slider.choices([0.01, 0.03, 0.13], default=0.03))
     """,
 )
 
@@ -574,21 +702,28 @@ PS["ps4"] = dict(
     from lossopt.interactive import Slider, interactive_figure
     from lossopt.race import plot_race, race
 
-    mine = {name: (globals()[name + "_init"], globals()[name + "_step"])
-            for name in ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]}
+    names = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
+    surfaces = ["ravine", "rosenbrock", "saddle"]
+
+
+    def pair(name):
+        return eval(name + "_init"), eval(name + "_step")   # NameError if not defined
+
+
+    def probe(name):
+        for surface in surfaces:   # a few steps on each surface the slider offers
+            race({name: pair(name)}, surface, n_steps=3)
+        return 0.0
+
+
+    # an optimizer runs in the race only if it exists and works; the others are named
+    mine = {name: pair(name) for name in usable({n: (lambda n=n: probe(n)) for n in names})}
 
 
     def draw(surface):
-        ready = {}
-        for name, (init, step) in mine.items():
-            try:
-                step(np.zeros(2), lambda theta: theta, init(np.zeros(2)))
-            except NotImplementedError:
-                continue
-            ready[name] = (init, step)
         fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-        if ready:
-            plot_race(ax, surface, race(ready, surface, n_steps=150))
+        if mine:
+            plot_race(ax, surface, race(mine, surface, n_steps=150))
         ax.set_title(f"your optimizers on the {surface} surface")
         return fig
 
@@ -608,7 +743,7 @@ def build(ps):
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
     brief = textwrap.dedent(spec["brief"]).strip() + "\n\n" + GRADING_NOTE
     cells = [md(f"# {spec['title']}\n\n" + brief, grade_id="brief"),
-             setup_cell(setup_src)]
+             setup_cell(setup_src), helpers_cell(ps, spec["tasks"])]
     cells += _section(spec["tasks"], provided, spec["intro"])
     grade_id, prompt, answer = spec["written"]
     cells += [md(prompt), md_solution(grade_id, answer, 2)]

