@@ -160,7 +160,8 @@ def cached_venv(label, kind, make):
     venv = venv_dir(label, kind, python)
     stamp = venv / "installed"
     if not stamp.is_file():
-        shutil.rmtree(venv, ignore_errors=True)
+        for old in VENVS.glob(f"{label}-{kind}-*"):   # made for other pins: stale
+            shutil.rmtree(old, ignore_errors=True)
         venv.parent.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
         make(venv, python)
