@@ -15,10 +15,13 @@ $(SETUP): pyproject.toml constraints.txt package.json package-lock.json tools/co
 
 setup: $(SETUP)
 
-# Chromium (browser tests) and bubblewrap (the grading sandbox) come from Debian.
+# Chromium (browser tests), bubblewrap (the grading sandbox) and Debian's own python3 with venv
+# (tests/test_pythons.py installs the course in a venv of it) come from Debian.
 system-packages:
-	@command -v chromium >/dev/null && command -v bwrap >/dev/null || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap)
+	@command -v chromium >/dev/null && command -v bwrap >/dev/null && \
+	  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium bubblewrap python3 python3-venv)
 
 site: $(SETUP)
 	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --warningiserror --keep-going

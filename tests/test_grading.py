@@ -24,22 +24,26 @@ PROBLEM_SETS = ["ps1", "ps2", "ps3", "ps4"]
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__")
 
 
-def grading_cli(root, *args):
-    return subprocess.run([sys.executable, "-m", "grading", "--root", str(root), *args],
-                          cwd=root, capture_output=True, text=True, timeout=600)
+def grading_cli(root, *args, python=sys.executable, env=None):
+    return subprocess.run([str(python), "-m", "grading", "--root", str(root), *args],
+                          cwd=root, capture_output=True, text=True, timeout=600, env=env)
+
+
+def released_copy(repo, python=sys.executable, env=None):
+    """Copy the course to <repo>/autograder, with solutions/ beside it, and release it."""
+    shutil.copytree(COURSE, repo / "autograder",
+                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+    (repo / "solutions").symlink_to(ROOT / "solutions")
+    root = repo / "autograder"
+    done = grading_cli(root, "release", python=python, env=env)
+    assert done.returncode == 0, done.stderr
+    return root
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A released copy of the course: <tmp>/repo/autograder, with solutions/ beside it."""
-    repo = tmp_path_factory.mktemp("repo")
-    shutil.copytree(COURSE, repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
-    (repo / "solutions").symlink_to(ROOT / "solutions")
-    root = repo / "autograder"
-    done = grading_cli(root, "release")
-    assert done.returncode == 0, done.stderr
-    return root
+    return released_copy(tmp_path_factory.mktemp("repo"))
 
 
 def source_nb(root, ps):
@@ -298,10 +302,8 @@ def test_close_demands_matching_inf_and_never_passes_nan():
 # ---------------------------------------------- the student's environment
 
 
-@pytest.fixture(scope="module")
-def student_env(tmp_path_factory):
-    """A venv with the lossopt wheel (and the system's Jupyter), where solutions is absent."""
-    tmp = tmp_path_factory.mktemp("student")
+def build_wheel(tmp):
+    """The lossopt wheel, built from a copy of the distribution's files (the tree stays clean)."""
     project = tmp / "project"
     project.mkdir()
     for name in ["pyproject.toml", "README.md"]:
@@ -312,17 +314,47 @@ def student_env(tmp_path_factory):
                     "--outdir", str(tmp / "dist"), str(project)],
                    check=True, capture_output=True)
     (wheel,) = (tmp / "dist").glob("lossopt-*.whl")
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                   check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True)
+    return wheel
+
+
+def student_kernel(tmp, python):
+    """A kernel spec ``lossopt-student`` under <tmp>/jupyter that runs ``python``."""
     kernels = tmp / "jupyter" / "kernels" / "lossopt-student"
-    kernels.mkdir(parents=True)
+    kernels.mkdir(parents=True, exist_ok=True)
     (kernels / "kernel.json").write_text(json.dumps({
         "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "student", "language": "python"}))
+
+
+def clean_env():
+    """This process's environment without what would point a child at this repository."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LOSSOPT_STATIC_FIGURES")}
+
+
+STUDENT_PACKAGES = ["nbclient", "ipykernel"]
+
+
+def make_student_venv(venv, python, wheel):
+    """A fresh venv of ``python`` with the wheel and Jupyter's kernel, at their pins.
+
+    Fresh, not --system-site-packages: an editable install of lossopt in the base
+    interpreter is a meta-path finder, which would win over the venv's wheel.
+    """
+    subprocess.run([str(python), "-m", "venv", str(venv)], check=True, env=clean_env())
+    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                           "-c", str(ROOT / "constraints.txt"), str(wheel), *STUDENT_PACKAGES],
+                          capture_output=True, text=True, env=clean_env(), timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return venv
+
+
+@pytest.fixture(scope="module")
+def student_env(tmp_path_factory):
+    """A venv with the lossopt wheel and Jupyter's kernel, where solutions is absent."""
+    tmp = tmp_path_factory.mktemp("student")
+    venv = make_student_venv(tmp / "venv", sys.executable, build_wheel(tmp))
+    student_kernel(tmp, venv / "bin" / "python")
     return tmp, venv
 
 
@@ -335,12 +367,37 @@ RUNNER = textwrap.dedent("""
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, kernel_name="lossopt-student", timeout=120,
                        resources={"metadata": {"path": sys.argv[0].rsplit("/", 1)[0]}}).execute()
-        print("ran", path)
+        print("ran", path, nb.cells[-1].outputs[-1].text.strip())
+""")
+
+# Appended to each set: its last cell drew a slider figure (the latest value in ``Out``).
+# Every slider is moved to every value; each move must redraw a new image, with no error.
+FIGURE_PROBE = textwrap.dedent("""
+    import ipywidgets as _w
+    _box = Out[max(Out)]
+    assert "lossopt-figure" in _box._dom_classes, type(_box)
+    _image = next(c for c in _box.children if isinstance(c, _w.Image))
+    _errors = _box.children[-1]
+    _sliders = [c for c in _box.children if isinstance(c, _w.SelectionSlider)]
+    _seen = {bytes(_image.value)}
+    _combos = {tuple(s.value for s in _sliders)}
+    for _s in _sliders:
+        for _label, _value in _s.options:
+            _s.value = _value
+            assert not _errors.outputs, _errors.outputs
+            _seen.add(bytes(_image.value))
+            _combos.add(tuple(s.value for s in _sliders))
+    assert all(png.startswith(b"\\x89PNG") for png in _seen)
+    assert len(_combos) > 1 and len(_seen) == len(_combos), (len(_seen), len(_combos))
+    print(f"figure: {len(_sliders)} slider(s), {len(_seen)} images")
 """)
 
 
-def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
-    tmp, venv = student_env
+def run_completed_releases(course, tmp, venv):
+    """Run each released set, its solution cells filled in, in ``venv``'s kernel (no solutions).
+
+    Return the runner's output: one line per set, with what the figure probe printed.
+    """
     work = tmp / "work"
     work.mkdir()
     probe = nbformat.v4.new_code_cell(textwrap.dedent(f"""
@@ -356,14 +413,21 @@ def test_each_completed_release_runs_top_to_bottom_without_solutions(course, stu
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution"):
                 cell.source = cell_by_id(source, meta["grade_id"]).source
+        (*_, last) = [c for c in nb.cells if c.cell_type == "code"]
+        assert "interactive_figure(" in last.source, ps
         nb.cells.insert(0, probe)
+        nb.cells.append(nbformat.v4.new_code_cell(FIGURE_PROBE))
         nbformat.write(nb, str(work / f"{ps}.ipynb"))
         paths.append(str(work / f"{ps}.ipynb"))
     (work / "run.py").write_text(RUNNER)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "LOSSOPT_STATIC_FIGURES")}
+    env = clean_env()
     env["JUPYTER_PATH"] = str(tmp / "jupyter")
     done = subprocess.run([str(venv / "bin" / "python"), str(work / "run.py"), *paths],
                           cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("ran ") == 4
+    assert done.stdout.count("ran ") == 4 and done.stdout.count(" images") == 4, done.stdout
+    return done.stdout
+
+
+def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
+    run_completed_releases(course, *student_env)
