@@ -370,12 +370,16 @@ RUNNER = textwrap.dedent("""
         print("ran", path, nb.cells[-1].outputs[-1].text.strip())
 """)
 
-# Appended to each set: its last cell drew a slider figure (the latest value in ``Out``).
+# Appended to each set: its last cell drew a slider figure (the newest figure widget).
 # Every slider is moved to every value; each move must redraw a new image, with no error.
 FIGURE_PROBE = textwrap.dedent("""
     import ipywidgets as _w
-    _box = Out[max(Out)]
-    assert "lossopt-figure" in _box._dom_classes, type(_box)
+    from ipywidgets.widgets.widget import _instances
+    # the figure cell displays its box (with a still image as fallback): the newest one
+    _boxes = [w for w in list(_instances.values())
+              if isinstance(w, _w.Box) and "lossopt-figure" in w._dom_classes]
+    assert _boxes, "the last cell drew no interactive figure"
+    _box = _boxes[-1]
     _image = next(c for c in _box.children if isinstance(c, _w.Image))
     _errors = _box.children[-1]
     _sliders = [c for c in _box.children if isinstance(c, _w.SelectionSlider)]
