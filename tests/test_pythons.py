@@ -299,6 +299,6 @@ def test_the_instructor_round_trip_on_debian_python3(debian_course_venv, tmp_pat
     done = grading.grading_cli(root, "feedback", "ps4", python=python, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     html = (root / "feedback" / "adam_no_bias" / "ps4" / "ps4.html").read_text()
-    assert "adam_init/adam_step: 1 of 1 visible cases and" in html
+    assert "adam_init/adam_step: 2 of 2 visible cases and" in html
     for banned in ["HIDDEN TESTS", "outside this notebook", "solutions", "reference", str(ROOT)]:
         assert banned not in html, banned
