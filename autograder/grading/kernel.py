@@ -215,17 +215,19 @@ class SandboxedExecute(Execute):
         self._stopped = None
         self._out_chars = 0
         self._nb_chars = 0
+        self._run_dirs = []
         try:
             return super().preprocess(nb, resources, km=km)
         finally:   # a killed kernel skips jupyter_client's own clean-up
-            run_dir = getattr(self.km, "_run_dir", None)
-            if run_dir:
+            for run_dir in self._run_dirs:
                 shutil.rmtree(run_dir, ignore_errors=True)
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
         if hasattr(self.km, "seal"):
             self.km.seal()       # the kernel is up: its sockets exist
+        if getattr(self.km, "_run_dir", None):
+            self._run_dirs.append(self.km._run_dir)   # nbclient drops km before we can look
         return client
 
     # nbclient's sync name wraps its own coroutine, not an override of it
@@ -279,7 +281,8 @@ class SandboxedExecute(Execute):
             if not any(CUT_NOTE in str(o.get("text", "")) for o in outs):
                 where = ("this cell" if self._out_chars > self.max_output_chars
                          else "the notebook")
-                outs.append(new_output(
+                # first, so that nbgrader's LimitOutput, which keeps the head, keeps it
+                outs.insert(0, new_output(
                     "stream", name="stdout",
                     text=f"\n{CUT_NOTE} {where} printed more than {over[0]} characters]\n",
                 ))
