@@ -22,10 +22,14 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.coursedir import CourseDirectory
+from traitlets import Bool
 
 
 class InertOutputs(SanitizeHTML):
     """SanitizeHTML for everything but the source notebook's own cells."""
+
+    # nbconvert's preprocessors are off unless enabled; this one must always run
+    enabled = Bool(True)
 
     def _instructor_text(self, resources):
         try:
