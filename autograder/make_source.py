@@ -519,7 +519,7 @@ PS["ps1"] = dict(
 
     if errors:
         default = "squared" if "squared" in errors else list(errors)[0]
-        interactive_figure(draw, error=Slider.choices(list(errors), default=default))
+        display(interactive_figure(draw, error=Slider.choices(list(errors), default=default)))
     """,
 )
 
@@ -654,7 +654,7 @@ PS["ps3"] = dict(
 
 
     if ready:
-        interactive_figure(draw, lr=Slider.choices([0.01, 0.03, 0.13], default=0.03))
+        display(interactive_figure(draw, lr=Slider.choices([0.01, 0.03, 0.13], default=0.03)))
     """,
 )
 
