@@ -84,15 +84,20 @@ def test_the_source_notebook_passes_every_case(ps):
     assert not failed
 
 
-@pytest.mark.parametrize("ps, cell_id, old, new, fails", CONFUSIONS,
-                         ids=[f"{c[4]}-{i}" for i, c in enumerate(CONFUSIONS)])
-def test_a_confusion_fails_hidden_cases_of_its_function_only(ps, cell_id, old, new, fails):
+def grade_edited(ps, cell_id, old, new):
+    """Verdicts of ``ps``'s source with one text edit of one solution cell, and what failed."""
     nb = source_nb(ps)
     (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id]
     assert old in cell.source
     cell.source = cell.source.replace(old, new)
     verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, nb), tasks_of(nb))
-    failed = sorted(k for k, v in verdicts.items() if v[0] or v[2] or v[4])
+    return verdicts, sorted(k for k, v in verdicts.items() if v[0] or v[2] or v[4])
+
+
+@pytest.mark.parametrize("ps, cell_id, old, new, fails", CONFUSIONS,
+                         ids=[f"{c[4]}-{i}" for i, c in enumerate(CONFUSIONS)])
+def test_a_confusion_fails_hidden_cases_of_its_function_only(ps, cell_id, old, new, fails):
+    verdicts, failed = grade_edited(ps, cell_id, old, new)
     assert failed == [fails]
     assert verdicts[fails][2] > 0, "some hidden case must catch it"
 
@@ -139,12 +144,7 @@ IN_PLACE = [
 @pytest.mark.parametrize("ps, cell_id, old, new, fails", IN_PLACE,
                          ids=[c[4] for c in IN_PLACE])
 def test_a_function_that_changes_its_inputs_loses_its_points(ps, cell_id, old, new, fails):
-    nb = source_nb(ps)
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id]
-    assert old in cell.source
-    cell.source = cell.source.replace(old, new)
-    verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, nb), tasks_of(nb))
-    failed = sorted(k for k, v in verdicts.items() if v[0] or v[2] or v[4])
+    verdicts, failed = grade_edited(ps, cell_id, old, new)
     assert failed == [fails]
     assert verdicts[fails][4] == verdict.MUTATED
     text = verdict.message(cases.TASKS[fails], verdicts[fails])

@@ -32,6 +32,8 @@ import stat
 import uuid
 from pathlib import Path
 
+from .kernel import without_hidden_tests
+
 REPAIR_NOTE = "# lossopt: this cell holds every copy of a cell that was copied and pasted\n"
 COPY_NOTE = "# lossopt: a copy of the cell {grade_id}; it is graded as part of the first copy\n"
 
@@ -228,7 +230,6 @@ def repair(nb: dict) -> list[str]:
             notes.append(f"copies of the answer cell {grade_id} (copy and paste) "
                          "graded together, in order")
         else:
-            from .kernel import without_hidden_tests
             cell["source"] = without_hidden_tests(_text(cell.get("source", "")))
             notes.append(f"a copy of the cell {grade_id} (copy and paste) is not graded; "
                          "the first one is")

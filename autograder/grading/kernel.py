@@ -66,7 +66,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, DottedObjectName, Integer
+from traitlets import Bool, Integer
 
 from . import sandbox
 
@@ -109,11 +109,10 @@ class SandboxedKernelClient(BoundedSockets, AsyncKernelClient):
 class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
     """Launch ipykernel in the bubblewrap sandbox (see module doc)."""
 
-    client_class = DottedObjectName("grading.kernel.SandboxedKernelClient")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.client_factory = SandboxedKernelClient     # the trait above alone is not read
+        # jupyter_client sets client_factory when client_class changes, not from a default
+        self.client_class = "grading.kernel.SandboxedKernelClient"
         self._sandbox = sandbox.check_available()
         self._run_dir = None
 
