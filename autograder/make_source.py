@@ -733,6 +733,17 @@ PS["ps4"] = dict(
 )
 
 
+# Checked in headless Chromium (notebook 7.6, jupyterlab 4.6, ipywidgets 8.1): in
+# Notebook 7 a focused slider ignores the arrow keys, while Home, End, a click on the track
+# and a drag move it; in JupyterLab the arrow keys move it too.
+FIGURE_NOTE = """\
+## The figure, drawn by your functions
+
+Run it after the functions above; move the slider. In Jupyter Notebook 7 the arrow keys
+do not move a slider: drag the handle, click the track, or use Home and End; in
+JupyterLab the arrow keys work."""
+
+
 def build(ps):
     spec = PS[ps]
     task_functions = {f for g in spec["tasks"] for f in cases.TASKS[g].functions}
@@ -747,8 +758,7 @@ def build(ps):
     cells += _section(spec["tasks"], provided, spec["intro"])
     grade_id, prompt, answer = spec["written"]
     cells += [md(prompt), md_solution(grade_id, answer, 2)]
-    cells.append(md("## The figure, drawn by your functions\n\nRun it after the "
-                    "functions above; move the slider."))
+    cells.append(md(FIGURE_NOTE))
     figure = "import matplotlib.pyplot as plt\n" + textwrap.dedent(spec["figure"])
     cells.append(code(figure, _meta("figure", locked=True)))
     nb = nbformat.v4.new_notebook(cells=cells)
