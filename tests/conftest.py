@@ -5,6 +5,7 @@ and ``browser`` (a Playwright browser context driving Debian's chromium).
 """
 
 import functools
+import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +23,18 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The machine's fonts minus every one that covers Korean (fonts-noto-cjk may be installed
+# for matplotlib): Hangul on a page is then drawn by the site's own web font or not at all,
+# as on a reader's machine without a Korean font.
+FONTS_WITHOUT_KOREAN = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <pattern><patelt name="lang"><string>ko</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
 NOT_BUILT = "the website is not built (no _build/html/intro.html): run `make site` first " \
             "(`make test` builds it before running the tests)"
 
@@ -63,9 +76,12 @@ def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")
+    fonts = profile.parent / "fonts-without-korean.conf"
+    fonts.write_text(FONTS_WITHOUT_KOREAN)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900})
+            viewport={"width": 1280, "height": 900},
+            env={**os.environ, "FONTCONFIG_FILE": str(fonts)})
         yield context
         context.close()

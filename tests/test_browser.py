@@ -172,40 +172,51 @@ PROBLEMS_JS = r"""
 }
 """
 
+# Marks every shown element whose own text holds Hangul; returns [text, Hangul count] each.
 MARK_HANGUL_JS = r"""
 () => {
+  const hangul = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]/g;
   const marked = [];
-  const article = document.querySelector("article.bd-article") || document.querySelector("main");
-  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node && marked.length < 20; node = walker.nextNode()) {
-    const parent = node.parentElement;
-    if (/[\uac00-\ud7a3]/.test(node.textContent) && parent && !parent.closest("mjx-container")
-        && !parent.hasAttribute("data-hangul")) {
-      parent.setAttribute("data-hangul", marked.length);
-      marked.push(node.textContent.trim().slice(0, 30));
+  for (const element of document.body.querySelectorAll("*")) {
+    if (element.closest("mjx-container, script, style") || !element.getClientRects().length)
+      continue;
+    const own = [...element.childNodes].filter(node => node.nodeType === Node.TEXT_NODE)
+      .map(node => node.textContent).join("");
+    const count = (own.match(hangul) || []).length;
+    if (count) {
+      element.setAttribute("data-hangul", marked.length);
+      marked.push([own.trim().slice(0, 30), count]);
     }
   }
-  return marked;
+  return document.fonts.ready.then(() => marked);
 }
 """
 
 
-def fonts_for_hangul(page):
-    """For each element holding Hangul text: (its text, the web fonts that drew it)."""
-    texts = page.evaluate(MARK_HANGUL_JS)
-    page.evaluate("document.fonts.ready.then(() => true)")
+def hangul_without_web_font(page):
+    """Elements whose Hangul the site's Korean font did not draw in full.
+
+    For each shown element with Hangul in its own text, Chromium reports (over
+    CDP) how many glyphs each font drew there; the web font ("Noto Sans KR",
+    or its variable face "Noto Sans KR Thin") must have drawn at least one per
+    Hangul character.  Returns ``[(text, Hangul count, {font: glyphs})]``.
+    """
+    marked = page.evaluate(MARK_HANGUL_JS)
     cdp = page.context.new_cdp_session(page)
     try:
         cdp.send("DOM.enable")
         cdp.send("CSS.enable")
         root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-        found = []
-        for k, text in enumerate(texts):
+        missing = []
+        for k, (text, count) in enumerate(marked):
             node = cdp.send("DOM.querySelector", {"nodeId": root,
                                                    "selector": f'[data-hangul="{k}"]'})["nodeId"]
             fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-            found.append((text, {font["familyName"] for font in fonts if font["isCustomFont"]}))
-        return found
+            drawn = sum(font["glyphCount"] for font in fonts
+                        if font["isCustomFont"] and font["familyName"].startswith("Noto Sans KR"))
+            if drawn < count:
+                missing.append((text, count, {f["familyName"]: f["glyphCount"] for f in fonts}))
+        return marked, missing
     finally:
         cdp.detach()
 
@@ -259,10 +270,9 @@ def test_page(page, site_url, site_dir, name, view, theme):
     problems = page.evaluate(PROBLEMS_JS)
     assert problems == [], f"{name} ({view}, {theme}): {problems}"
     if HANGUL.search(html):
-        for text, families in fonts_for_hangul(page):
-            # A web font reports its own name (the variable font's: "Noto Sans KR Thin").
-            assert any(family.startswith("Noto Sans KR") for family in families), \
-                f"{name}: Hangul {text!r} drawn with {families}, not the site's Korean font"
+        marked, missing = hangul_without_web_font(page)
+        assert marked, f"{name}: the page holds Hangul but none is shown"
+        assert missing == [], f"{name}: Hangul not drawn by the site's Korean font: {missing}"
     # The sliders are moved in light mode, at both widths (arrow keys, frames, readouts).
     moved = [move_every_slider(page, name, k) for k in range(figures)] if theme == "light" else []
     stem = name.replace("/", "__")[:-5] + f"-{view}-{theme}"

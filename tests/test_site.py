@@ -57,3 +57,17 @@ def test_no_page_shows_a_reference_function_body(site_dir):
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(errors="replace")))
         shown = [line for line in lines if line in text]
         assert not shown, f"{page.relative_to(site_dir)} shows reference code: {shown[:3]}"
+
+
+NOTEBOOK_7_NOTE = ("In Jupyter Notebook 7 the arrow keys do not move a slider: drag the handle, "
+                   "click the track, or use Home and End; in JupyterLab the arrow keys work.")
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_problem_set_says_how_to_move_a_slider_before_its_first(site_dir, number):
+    """Notebook 7 ignores the arrow keys on a slider: the text just before it says so."""
+    notebook = nbformat.read(site_dir / "problem-sets" / f"ps{number}.ipynb", as_version=4)
+    first = next(k for k, cell in enumerate(notebook.cells)
+                 if cell.cell_type == "code" and "interactive_figure(" in cell.source)
+    before = [cell for cell in notebook.cells[:first] if cell.cell_type == "markdown"][-1]
+    assert NOTEBOOK_7_NOTE in " ".join(before.source.split())

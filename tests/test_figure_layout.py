@@ -1,0 +1,179 @@
+"""Every frame of every interactive figure of the chapters: no legend or note over the data,
+no curve leaving its axes, no tick labels on top of each other.
+
+Each chapter's code cells run here, in one namespace, with ``interactive_figure``
+replaced by a recorder; every combination of slider values is then drawn and
+its artists' boxes checked in display coordinates (pixels of the saved frame).
+"""
+
+import itertools
+
+import jupytext
+import matplotlib
+import numpy as np
+import pytest
+from conftest import ROOT
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+import lossopt.interactive  # noqa: E402
+
+CHAPTERS = sorted(path.name for path in (ROOT / "chapters").glob("0*.md"))
+# Vertices closer than this (pixels) are enough to find a line crossing a box.
+STEP_PX = 2.0
+# A curve may overshoot its y-limits by this fraction of the axes height (line width).
+OVERSHOOT = 0.01
+# Curves with fewer vertices are paths of markers (a walker's steps), allowed to leave.
+CURVE_VERTICES = 20
+
+
+def recorded_figures(chapter):
+    """Run the chapter's code; return [(draw, sliders)] for each interactive figure."""
+    notebook = jupytext.read(ROOT / "chapters" / chapter)
+    figures = []
+
+    def record(draw, max_frames=60, **sliders):
+        figures.append((draw, sliders))
+        return None
+
+    original = lossopt.interactive.interactive_figure
+    lossopt.interactive.interactive_figure = record
+    namespace = {"__name__": "__chapter__", "display": lambda *args, **kwargs: None}
+    try:
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                source = "\n".join(line for line in cell.source.splitlines()
+                                   if not line.lstrip().startswith(("%", "!")))
+                exec(compile(source, f"{chapter} cell", "exec"), namespace)
+                plt.close("all")
+    finally:
+        lossopt.interactive.interactive_figure = original
+    return figures
+
+
+def visible_lines(ax):
+    return [line for line in ax.lines if line.get_visible() and (line.get_alpha() is None
+            or line.get_alpha() > 0) and (line.get_linestyle() not in ("None", "", " ")
+                                          or line.get_marker() not in ("None", "", " ", None))]
+
+
+def display_points(line, box):
+    """The pixels a drawn line covers inside ``box`` (vertices joined every STEP_PX)."""
+    xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) > 1 and line.get_linestyle() not in ("None", "", " "):
+        pieces = [xy[:1]]
+        for a, b in zip(xy[:-1], xy[1:]):
+            n = int(min(np.hypot(*(b - a)) // STEP_PX, 2000)) + 1
+            pieces.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
+        xy = np.concatenate(pieces)
+    inside = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
+              & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1))
+    return xy[inside]
+
+
+def covered(box, points, margin=1.0):
+    return int(((points[:, 0] > box.x0 + margin) & (points[:, 0] < box.x1 - margin)
+                & (points[:, 1] > box.y0 + margin) & (points[:, 1] < box.y1 - margin)).sum())
+
+
+def layout_problems(fig):
+    """What a reader would see wrong in ``fig``: a list of sentences (empty when clean)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for number, ax in enumerate(fig.axes):
+        name = f"axes {number} ({ax.get_title() or ax.get_ylabel() or ax.get_label()})"
+        if ax.name == "3d":
+            problems += tick_overlaps(ax, renderer, name)
+            continue
+        points = [display_points(line, ax.bbox) for line in visible_lines(ax)]
+        points = np.concatenate(points) if points else np.empty((0, 2))
+        points = np.concatenate([points, *[c.get_offset_transform().transform(c.get_offsets())
+                                           for c in ax.collections
+                                           if type(c).__name__ == "PathCollection"]])
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            hidden = covered(legend.get_window_extent(renderer), points)
+            if hidden:
+                problems.append(f"{name}: the legend covers {hidden} px of data")
+        for text in ax.texts:
+            if text.get_visible() and text.get_text().strip():
+                hidden = covered(text.get_window_extent(renderer), points)
+                if hidden:
+                    problems.append(f"{name}: the note {text.get_text()!r} covers "
+                                    f"{hidden} px of data")
+        problems += curves_leaving(ax, name)
+        problems += tick_overlaps(ax, renderer, name)
+    return problems
+
+
+def curves_leaving(ax, name):
+    """Curves (many vertices, no markers) that run past the y-limits inside the x-range."""
+    problems = []
+    x0, x1 = sorted(ax.get_xlim())
+    y0, y1 = sorted(ax.get_ylim())
+    for line in visible_lines(ax):
+        if line.get_marker() not in ("None", "", " ", None) or \
+                line.get_transform() != ax.transData:
+            continue
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if len(xy) < CURVE_VERTICES:
+            continue
+        shown = (xy[:, 0] >= x0) & (xy[:, 0] <= x1)
+        y = xy[shown, 1]
+        if ax.get_yscale() == "log":
+            y, y0_, y1_ = np.log10(np.where(y > 0, y, np.nan)), np.log10(y0), np.log10(y1)
+        else:
+            y0_, y1_ = y0, y1
+        slack = OVERSHOOT * (y1_ - y0_)
+        out = np.isnan(y) | (y < y0_ - slack) | (y > y1_ + slack)
+        if out.any():
+            problems.append(f"{name}: the curve {line.get_label()!r} leaves the axes "
+                            f"({out.sum()} of {len(y)} points)")
+    return problems
+
+
+def tick_overlaps(ax, renderer, name):
+    problems = []
+    axes = [ax.xaxis, ax.yaxis] + ([ax.zaxis] if ax.name == "3d" else [])
+    for axis in axes:
+        boxes = [label.get_window_extent(renderer) for label in axis.get_ticklabels()
+                 if label.get_visible() and label.get_text()]
+        for a, b in itertools.combinations(boxes, 2):
+            if a.overlaps(b) and a.intersection(a, b).width * a.intersection(a, b).height > 4:
+                problems.append(f"{name}: tick labels overlap on its {axis.axis_name} axis")
+                break
+    return problems
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_frame_is_clean(chapter, monkeypatch):
+    monkeypatch.chdir(ROOT / "chapters")      # where the book build runs each chapter
+    figures = recorded_figures(chapter)
+    assert figures, f"{chapter} has no interactive figure"
+    problems = []
+    for number, (draw, sliders) in enumerate(figures):
+        for values in lossopt.interactive.grid(**sliders):
+            fig = draw(**values)
+            try:
+                found = layout_problems(fig)
+            finally:
+                plt.close(fig)
+            problems += [f"figure {number} at {values}: {p}" for p in found]
+    assert problems == [], f"{chapter}: {len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_the_audit_sees_a_legend_over_a_curve_and_a_curve_past_its_axes():
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, np.ones_like(x), label="flat")
+    ax.legend(loc="center")
+    ax.set_ylim(0, 2)
+    assert any("legend covers" in p for p in layout_problems(fig))
+    ax.get_legend().remove()
+    ax.plot(x, 3 * x, label="steep")
+    assert any("'steep' leaves the axes" in p for p in layout_problems(fig))
+    plt.close(fig)
