@@ -25,7 +25,9 @@ twice.
 Frames are drawn at ``DENSITY`` (2) device pixels per CSS pixel and the
 image is told its CSS width (``DPI`` CSS pixels an inch of figure), so they
 are sharp on high-density screens and take the same room as before.  On a
-narrow screen the site's CSS shrinks them to the column.
+narrow screen the site's CSS shrinks them to the column, but never below
+``MIN_SCALE`` of that width (text stays readable on a phone): a wider frame
+scrolls sideways in its ``lossopt-pan`` box, whose hidden edge fades out.
 
 In a live kernel the figure's output also carries a PNG of the frame shown
 when it was displayed and a plain-text line, so a saved notebook opened
@@ -69,6 +71,9 @@ DENSITY = 2
 # At twice the density, 32 colours keep edges smooth and the heaviest page (109
 # frames) within 4 MB; 128 would put it at 5.8 MB (WebP is larger still).
 PALETTE_COLORS = 32
+# A frame shrinks to fit a narrow column down to this fraction of its CSS width, no
+# further: at 0.85 a figure's 10-point tick labels stay about 7 px tall.
+MIN_SCALE = 0.85
 
 
 class Slider:
@@ -381,15 +386,18 @@ def _static_figure(draw, sliders):
     names = list(sliders)
     controls = list(_selection_sliders(sliders).values())
     stacks_at_depth = [[] for _ in names]
-    # One Layout shared by every frame and Stack: the page stores it once, not per frame.
+    # One Layout shared by every Stack and one by every frame: the page stores each once.
     layout = widgets.Layout()
-    frames = iter(render_frames(draw, grid(**sliders)))   # the order build() visits them
+    pngs = render_frames(draw, grid(**sliders))
+    narrowest = min(map(css_width, pngs))
+    frame_layout = widgets.Layout(min_width=f"{math.floor(MIN_SCALE * narrowest)}px")
+    frames = iter(pngs)   # in the order build() visits them
 
     def build(depth, prefix):
         if depth == len(names):
             png = next(frames)
             frame = widgets.Image(value=png, format="png", width=str(css_width(png)),
-                                  layout=layout)
+                                  layout=frame_layout)
             frame.add_class("lossopt-frame")
             frame.add_class(frame_class(prefix))
             return frame
@@ -400,6 +408,10 @@ def _static_figure(draw, sliders):
         return stack
 
     root = build(0, {})
+    # The outermost Stack gets its own Layout: at most the column's width, scrolling
+    # sideways when a frame at MIN_SCALE is wider (lossopt-site.css/js add the cue).
+    root.layout = widgets.Layout(max_width="100%", overflow="auto hidden")
+    root.add_class("lossopt-pan")
     # The links live in the browser: the page needs no kernel to switch frames.
     links = [widgets.jslink((control, "index"), (stack, "selected_index"))
              for control, stacks in zip(controls, stacks_at_depth) for stack in stacks]

@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from conftest import ROOT, SITE
 
+from lossopt.interactive import MIN_SCALE
+
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 # index.html only redirects to intro.html.
 SKIPPED = {"index.html"}
@@ -87,7 +89,7 @@ def test_the_site_has_pages(site_dir):
 
 # What a reader must never meet, checked in the page (returns a list of problems).
 PROBLEMS_JS = r"""
-() => {
+(MIN_SCALE) => {
   const problems = [];
   const width = window.innerWidth;
   // The search page has no article: check its main column.
@@ -145,6 +147,27 @@ PROBLEMS_JS = r"""
       if (math.left < box.left - 1 || math.right > box.right + 1)
         problems.push(`display equation wider than its box, not scrollable: ${label}`);
     }
+  }
+  // Figures stay readable: a frame shrinks to at most MIN_SCALE of its drawn width, and a
+  // figure wider than the column scrolls sideways in its pan box, with a faded edge as cue.
+  for (const img of article.querySelectorAll(".lossopt-figure img")) {
+    if (!img.getClientRects().length) continue;
+    const scale = img.getBoundingClientRect().width / Number(img.getAttribute("width"));
+    if (!(scale >= MIN_SCALE - 0.005))
+      problems.push(`a figure shrunk to ${scale.toFixed(2)} of its size (text too small)`);
+  }
+  for (const pan of article.querySelectorAll(".lossopt-figure .lossopt-pan")) {
+    if (pan.scrollWidth <= pan.clientWidth + 1) continue;
+    const style = getComputedStyle(pan);
+    if (!["auto", "scroll"].includes(style.overflowX))
+      problems.push("a figure wider than the column is cut off, not scrollable");
+    if (!(style.maskImage || style.webkitMaskImage || "").includes("gradient"))
+      problems.push("a figure that scrolls sideways has no visible cue");
+    pan.scrollLeft = pan.scrollWidth;
+    const img = [...pan.querySelectorAll("img")].find(i => i.getClientRects().length);
+    if (img && img.getBoundingClientRect().right > pan.getBoundingClientRect().right + 1)
+      problems.push("the right edge of a wide figure cannot be scrolled into view");
+    pan.scrollLeft = 0;
   }
   // Inline maths stays inside its admonition.
   for (const math of article.querySelectorAll('.admonition mjx-container:not([display="true"])')) {
@@ -267,7 +290,7 @@ def test_page(page, site_url, site_dir, name, view, theme):
     assert page.locator(".lossopt-figure").count() == figures
     if has_math:
         assert page.locator("mjx-container").count() > 0, f"{name}: MathJax rendered nothing"
-    problems = page.evaluate(PROBLEMS_JS)
+    problems = page.evaluate(PROBLEMS_JS, MIN_SCALE)
     assert problems == [], f"{name} ({view}, {theme}): {problems}"
     if HANGUL.search(html):
         marked, missing = hangul_without_web_font(page)

@@ -1,6 +1,7 @@
 """lossopt.interactive: slider grids, the frame budget, live redraws and static frames."""
 
 import base64
+import math
 import os
 import types
 
@@ -279,12 +280,23 @@ print(calls, bytes(image.value) != before, plt.get_fignums())
     assert [output["text"] for output in moved] == ["[0.3, 0.5] True []\n"]
 
 
-def test_static_frames_share_one_layout(static):
+def test_static_frames_share_one_layout_and_inner_stacks_another(static):
     box = interactive_figure(Recorder(), lr=Slider(1, 2, 1), gamma=Slider(1, 2, 1))
     outer = box.children[2]
-    widgets_with_layout = [outer, *outer.children,
-                           *(frame for inner in outer.children for frame in inner.children)]
-    assert len({id(w.layout) for w in widgets_with_layout}) == 1
+    frames = [frame for inner in outer.children for frame in inner.children]
+    assert len({id(frame.layout) for frame in frames}) == 1
+    assert len({id(inner.layout) for inner in outer.children}) == 1
+    assert len({id(outer.layout), id(outer.children[0].layout), id(frames[0].layout)}) == 3
+
+
+def test_static_frames_shrink_no_further_than_min_scale_and_pan_instead(static):
+    box = interactive_figure(Recorder(), lr=Slider(1, 2, 1))
+    pan = box.children[1]
+    width = int(pan.children[0].width)
+    assert pan.children[0].layout.min_width == \
+        f"{math.floor(interactive.MIN_SCALE * width)}px"
+    assert "lossopt-pan" in pan._dom_classes
+    assert (pan.layout.max_width, pan.layout.overflow) == ("100%", "auto hidden")
 
 
 # Sharp frames and the fallback of a saved notebook -------------------------------

@@ -1,5 +1,6 @@
-// Display equations wider than the column scroll sideways (lossopt-site.css); mark the
-// edges that hide more of the equation, so the CSS fades them out as a cue to scroll.
+// Display equations wider than the column and figures wider than a phone scroll sideways
+// (lossopt-site.css); mark the edges that hide more of them, so the CSS fades them out as
+// a cue to scroll. Figures appear when the widget manager renders them, after load.
 (function () {
   "use strict";
   function mark(eq) {
@@ -7,8 +8,9 @@
     eq.classList.toggle("lossopt-more-left", more > 1 && eq.scrollLeft > 1);
     eq.classList.toggle("lossopt-more-right", more > 1 && eq.scrollLeft < more - 1);
   }
+  var WIDE = 'mjx-container[display="true"], .lossopt-pan';
   function markAll() {
-    document.querySelectorAll('mjx-container[display="true"]').forEach(function (eq) {
+    document.querySelectorAll(WIDE).forEach(function (eq) {
       if (!eq.lossoptWatched) {
         eq.lossoptWatched = true;
         eq.addEventListener("scroll", function () { mark(eq); }, { passive: true });
@@ -21,6 +23,17 @@
     if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(markAll);
     else setTimeout(start, 100);
   }
+  var pending = false;
+  function markSoon() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; markAll(); });
+  }
   window.addEventListener("resize", markAll);
   window.addEventListener("load", start);
+  window.addEventListener("load", function () {
+    new MutationObserver(markSoon).observe(document.body, { childList: true, subtree: true });
+    // a frame's image decodes after it is attached: mark again once it has a size
+    document.body.addEventListener("load", markSoon, true);
+  });
 })();

@@ -39,8 +39,33 @@ for (const name of ["LICENSE"]) {
 // Noto Sans KR for the Hangul in the glossary, chapter 4 and the references. fontsource
 // splits it by unicode range into about 120 woff2 slices a weight: a page downloads only
 // the slices holding characters it shows. Only the numbered (CJK and Hangul) slices are
-// kept, so the face never replaces the theme's own font for Latin text; the woff copies
-// are left out (every browser that runs the widgets reads woff2).
+// kept, and their unicode-range is cut to Hangul and CJK: fontsource's slices also hold
+// Latin letters, digits, spaces and punctuation. Without those the face is never the
+// page's first available font for Latin text, so lossopt-site.css can list it first,
+// which Chromium needs: listed after a font without Hangul (Liberation Sans), the
+// characters of the last-declared slices came out as boxes although those slices loaded.
+// The woff copies are left out (every browser that runs the widgets reads woff2).
+// The parts of a unicode-range inside Hangul Jamo (U+1100-11FF) or from the CJK radicals
+// on (U+2E80-): Hangul syllables and compatibility Jamo, CJK punctuation, ideographs and
+// full-width forms. Null when nothing is left.
+const KOREAN_BLOCKS = [[0x1100, 0x11ff], [0x2e80, 0x10ffff]];
+function koreanRanges(unicodeRange) {
+  const kept = [];
+  for (const part of unicodeRange.split(",")) {
+    const [first, last = first] = part.trim().replace(/^U\+/i, "").split("-")
+      .map((hex) => parseInt(hex, 16));
+    for (const [low, high] of KOREAN_BLOCKS) {
+      const from = Math.max(first, low);
+      const to = Math.min(last, high);
+      if (from <= to) {
+        const hex = (n) => n.toString(16);
+        kept.push(from === to ? `U+${hex(from)}` : `U+${hex(from)}-${hex(to)}`);
+      }
+    }
+  }
+  return kept.length ? kept.join(",") : null;
+}
+
 const font = "@fontsource/noto-sans-kr";
 const fontFiles = path.join(target, "fonts", "noto-sans-kr");
 fs.mkdirSync(fontFiles, { recursive: true });
@@ -52,9 +77,14 @@ for (const weight of ["400", "700"]) {
     if (!/^noto-sans-kr-\[\d+\]-/.test(block)) continue;
     const woff2 = block.match(/url\(\.\/files\/([^)]+\.woff2)\) format\('woff2'\)/);
     if (!woff2) throw new Error(`${font}/${weight}.css: no woff2 in ${block.slice(0, 60)}`);
+    const range = block.match(/unicode-range: ([^;]+);/);
+    if (!range) throw new Error(`${font}/${weight}.css: no unicode-range in ${block.slice(0, 60)}`);
+    const korean = koreanRanges(range[1]);
+    if (!korean) continue;
     copy(path.join(font, "files", woff2[1]), path.join("fonts", "noto-sans-kr", woff2[1]));
-    faces += "/* " + block.replace(/src: [^;]+;/,
-      `src: url(noto-sans-kr/${woff2[1]}) format('woff2');`);
+    faces += "/* " + block
+      .replace(/src: [^;]+;/, `src: url(noto-sans-kr/${woff2[1]}) format('woff2');`)
+      .replace(/unicode-range: [^;]+;/, `unicode-range: ${korean};`);
   }
 }
 fs.writeFileSync(path.join(target, "fonts", "noto-sans-kr.css"), faces);
