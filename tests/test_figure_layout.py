@@ -111,7 +111,12 @@ def layout_problems(fig):
 
 
 def curves_leaving(ax, name):
-    """Curves (many vertices, no markers) that run past the y-limits inside the x-range."""
+    """Curves (many vertices, no markers) that run past the y-limits inside the x-range.
+
+    Points a figure left out on purpose (NaN: a run cut where it blew up) do not count,
+    nor a curve sinking through the floor of a log axis (a run converging past the
+    precision the axis shows).
+    """
     problems = []
     x0, x1 = sorted(ax.get_xlim())
     y0, y1 = sorted(ax.get_ylim())
@@ -122,14 +127,15 @@ def curves_leaving(ax, name):
         xy = np.asarray(line.get_xydata(), dtype=float)
         if len(xy) < CURVE_VERTICES:
             continue
-        shown = (xy[:, 0] >= x0) & (xy[:, 0] <= x1)
+        shown = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & np.isfinite(xy[:, 1])
         y = xy[shown, 1]
-        if ax.get_yscale() == "log":
-            y, y0_, y1_ = np.log10(np.where(y > 0, y, np.nan)), np.log10(y0), np.log10(y1)
-        else:
-            y0_, y1_ = y0, y1
-        slack = OVERSHOOT * (y1_ - y0_)
-        out = np.isnan(y) | (y < y0_ - slack) | (y > y1_ + slack)
+        # in display pixels, so log and symlog axes are measured as drawn
+        y = ax.transData.transform(np.column_stack([np.full_like(y, (x0 + x1) / 2), y]))[:, 1]
+        low, high = ax.bbox.y0, ax.bbox.y1
+        slack = OVERSHOOT * (high - low)
+        out = y > high + slack
+        if ax.get_yscale() != "log":
+            out |= y < low - slack
         if out.any():
             problems.append(f"{name}: the curve {line.get_label()!r} leaves the axes "
                             f"({out.sum()} of {len(y)} points)")
