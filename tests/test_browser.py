@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from conftest import ROOT, SITE
 
-from lossopt.interactive import MIN_SCALE
+from lossopt.interactive import DPI, MIN_SCALE
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 # index.html only redirects to intro.html.
@@ -28,6 +28,8 @@ WIDGET_STATE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 MATH = re.compile(r'class="[^"]*\bmath\b')
 TIMEOUT_MS = 30_000
+# Static figures are matplotlib's inline PNGs, drawn at its default 100 dpi.
+STATIC_DPI = 100
 
 
 def discover_pages():
@@ -89,7 +91,7 @@ def test_the_site_has_pages(site_dir):
 
 # What a reader must never meet, checked in the page (returns a list of problems).
 PROBLEMS_JS = r"""
-(MIN_SCALE) => {
+([MIN_SCALE, FRAME_DPI, STATIC_DPI]) => {
   const problems = [];
   const width = window.innerWidth;
   // The search page has no article: check its main column.
@@ -150,13 +152,17 @@ PROBLEMS_JS = r"""
   }
   // Figures stay readable: a frame shrinks to at most MIN_SCALE of its drawn width, and a
   // figure wider than the column scrolls sideways in its pan box, with a faded edge as cue.
-  for (const img of article.querySelectorAll(".lossopt-figure img")) {
+  // A static figure (a 100-dpi PNG) may shrink as far as its text matches a frame's.
+  for (const img of article.querySelectorAll(".cell_output img")) {
     if (!img.getClientRects().length) continue;
-    const scale = img.getBoundingClientRect().width / Number(img.getAttribute("width"));
-    if (!(scale >= MIN_SCALE - 0.005))
+    const frame = img.closest(".lossopt-figure");
+    const drawn = frame ? Number(img.getAttribute("width")) : img.naturalWidth;
+    const least = frame ? MIN_SCALE : MIN_SCALE * FRAME_DPI / STATIC_DPI;
+    const scale = img.getBoundingClientRect().width / drawn;
+    if (!(scale >= least - 0.005))
       problems.push(`a figure shrunk to ${scale.toFixed(2)} of its size (text too small)`);
   }
-  for (const pan of article.querySelectorAll(".lossopt-figure .lossopt-pan")) {
+  for (const pan of article.querySelectorAll(".lossopt-pan")) {
     if (pan.scrollWidth <= pan.clientWidth + 1) continue;
     const style = getComputedStyle(pan);
     if (!["auto", "scroll"].includes(style.overflowX))
@@ -290,7 +296,7 @@ def test_page(page, site_url, site_dir, name, view, theme):
     assert page.locator(".lossopt-figure").count() == figures
     if has_math:
         assert page.locator("mjx-container").count() > 0, f"{name}: MathJax rendered nothing"
-    problems = page.evaluate(PROBLEMS_JS, MIN_SCALE)
+    problems = page.evaluate(PROBLEMS_JS, [MIN_SCALE, DPI, STATIC_DPI])
     assert problems == [], f"{name} ({view}, {theme}): {problems}"
     if HANGUL.search(html):
         # (Hangul may sit only in hidden code cells: then nothing is marked.)

@@ -23,6 +23,21 @@
     if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(markAll);
     else setTimeout(start, 100);
   }
+  // Static figures (matplotlib PNGs at 100 dpi, shown 1:1 at most) shrink to the column
+  // no further than this: their text is then as large as an interactive frame's at its
+  // MIN_SCALE (lossopt/interactive.py: 0.85 of frames drawn at 80 CSS px an inch).
+  var STATIC_MIN_SCALE = 0.85 * 80 / 100;
+  function holdWidth(img) {
+    img.style.minWidth = Math.floor(STATIC_MIN_SCALE * img.naturalWidth) + "px";
+    img.parentElement.classList.add("lossopt-pan");
+    markSoon();
+  }
+  function holdStaticFigures() {
+    document.querySelectorAll(".bd-article .cell_output > img").forEach(function (img) {
+      if (img.complete && img.naturalWidth) holdWidth(img);
+      else img.addEventListener("load", function () { holdWidth(img); });
+    });
+  }
   var pending = false;
   function markSoon() {
     if (pending) return;
@@ -31,6 +46,7 @@
   }
   window.addEventListener("resize", markAll);
   window.addEventListener("load", start);
+  document.addEventListener("DOMContentLoaded", holdStaticFigures);
   window.addEventListener("load", function () {
     new MutationObserver(markSoon).observe(document.body, { childList: true, subtree: true });
     // a frame's image decodes after it is attached: mark again once it has a size
