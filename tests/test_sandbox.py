@@ -307,6 +307,8 @@ def double(x):
 DOUBLE = "def double(x):\n    return 2 * x\n"
 TRIPLE = "def triple(x):\n    return 3 * x\n"
 LOOP = "while True:\n    pass\n"
+BIG_MESSAGE = ("from IPython.display import display\n"
+               "display({'text/plain': 'x' * 8_000_000}, raw=True)\n" + DOUBLE)
 DEAF_LOOP = ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
              "while True:\n    pass\n")
 
@@ -369,6 +371,7 @@ def tiny_course(tmp_path_factory):
         "looper": answer(DOUBLE, LOOP),
         "deaf": answer(DOUBLE, DEAF_LOOP),
         "stale": answer(DOUBLE, TRIPLE),
+        "flooder": answer(BIG_MESSAGE, TRIPLE),
     }
     for student, edit in students.items():
         nbcourse.submit(course, "ps0", student, "p.ipynb", edit)
@@ -421,6 +424,18 @@ def test_kernel_limits_cost_only_what_did_not_finish(tiny_course):
     assert first["looper"] == {"double_test": 1.0, "triple_test": 0.0}
     # SIGINT ignored: the kernel is killed, later cells score 0
     assert first["deaf"] == {"double_test": 1.0, "triple_test": 0.0}
+
+
+def test_a_message_over_the_limit_is_refused_and_named(tiny_course):
+    import nbformat
+
+    from grading.kernel import CUT_NOTE
+
+    assert tiny_course["first"]["flooder"] == {"double_test": 1.0, "triple_test": 1.0}
+    path = tiny_course["course"] / "autograded" / "flooder" / "ps0" / "p.ipynb"
+    outputs = nbformat.read(str(path), as_version=4).cells[0].outputs
+    assert len(str(outputs)) < 10_000
+    assert f"{CUT_NOTE} a message of more than 4 MB was refused]" in outputs[0]["text"]
 
 
 def test_rerun_that_is_killed_leaves_no_stale_score(tiny_course):
