@@ -37,6 +37,7 @@ def bare_course(tmp_path):
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
 def test_a_config_that_raises_is_refused_by_every_command(bare_course, command):
     config = bare_course / "nbgrader_config.py"
@@ -50,6 +51,7 @@ def test_a_config_that_raises_is_refused_by_every_command(bare_course, command):
     assert not (bare_course / "gradebook.db").exists()
 
 
+@pytest.mark.slow
 def test_a_config_without_the_sandbox_is_refused(bare_course):
     config = bare_course / "nbgrader_config.py"
     text = config.read_text()

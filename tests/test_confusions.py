@@ -5,20 +5,15 @@ These run in-process (the grader's own judge on outputs computed here); the
 round trip through nbgrader is in test_feedback.py.
 """
 
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from grading import cases, confusions, diagnosis, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
-sys.path[:0] = [str(ROOT), str(COURSE)]
-try:
-    from grading import cases, confusions, diagnosis, verdict
-finally:
-    del sys.path[:2]
 
 PS_OF = {}
 for _ps in ["ps1", "ps2", "ps3", "ps4"]:

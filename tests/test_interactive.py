@@ -241,6 +241,7 @@ def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
 
 # A real kernel: the figure displays once, redraws in place, leaves no stray figures --
 
+@pytest.mark.slow
 def test_live_figure_in_a_real_kernel(live, tmp_path):
     import nbformat
     from nbclient import NotebookClient

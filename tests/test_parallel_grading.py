@@ -15,10 +15,8 @@ import pytest
 from test_grading import (CHEAT_CELL, COURSE, WRONG_PS4, cell_by_id, course,  # noqa: F401
                           edited, release_nb, scores, source_nb, submit)
 
-sys.path.insert(0, str(COURSE))
-
-from grading import parallel  # noqa: E402
-from grading.integrity import zero_unfinished  # noqa: E402
+from grading import parallel
+from grading.integrity import zero_unfinished
 
 PS = "ps4"
 BASE_UID = 64000       # the workers run student code as 64000 and 63999
@@ -86,6 +84,7 @@ def runs(course):
     return out
 
 
+@pytest.mark.slow
 def test_two_workers_give_the_same_scores_as_one(runs):
     assert runs["jobs1"].returncode == 1, runs["jobs1"].stderr   # "broken" is not graded
     assert runs["jobs2"].returncode == 1, runs["jobs2"].stderr
@@ -105,6 +104,7 @@ def source_points(root):
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_bar_and_student_code_writes_nothing_in_autograded(runs):
     assert "autograde ps4 (2 workers)" in runs["jobs2"].stderr
     assert f"{N}/{N}" in runs["jobs2"].stderr          # one progress bar for both workers
@@ -112,6 +112,7 @@ def test_two_workers_share_one_bar_and_student_code_writes_nothing_in_autograded
     assert set(runs["owners"].values()) == {os.getuid()}
 
 
+@pytest.mark.slow
 def test_a_rerun_grades_only_what_failed_last_time(runs):
     run = runs["rerun"]
     assert f"graded 0 of 1 submissions; {N - 1} unchanged since their last grading" in run.stdout
@@ -119,6 +120,7 @@ def test_a_rerun_grades_only_what_failed_last_time(runs):
     assert runs["rerun_changed"] == []
 
 
+@pytest.mark.slow
 def test_a_changed_submission_is_graded_again_and_no_other(runs):
     run = runs["changed"]
     assert run.returncode == 0, run.stderr
@@ -130,12 +132,14 @@ def test_a_changed_submission_is_graded_again_and_no_other(runs):
     assert scores(runs["root"], PS, "broken")["momentum_update"] == 0.0
 
 
+@pytest.mark.slow
 def test_a_rerun_with_nothing_new_grades_nothing_and_says_so(runs):
     run = runs["nothing"]
     assert run.returncode == 0, run.stderr
     assert f"nothing to grade: all {N} submissions are unchanged" in run.stdout
 
 
+@pytest.mark.slow
 def test_force_grades_everything_again(runs):
     run = runs["force"]
     assert run.returncode == 0, run.stderr

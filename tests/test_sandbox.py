@@ -17,10 +17,8 @@ import pytest
 
 from hostile import nbcourse
 
-sys.path.insert(0, str(nbcourse.AUTOGRADER))
-
-from grading import sandbox  # noqa: E402
-from grading.isolation import run_isolated  # noqa: E402
+from grading import sandbox
+from grading.isolation import run_isolated
 
 ROOT = nbcourse.ROOT
 
@@ -394,6 +392,7 @@ def kernel_probe(course):
     return json.loads(line[len("PROBE"):])
 
 
+@pytest.mark.slow
 def test_kernel_runs_confined(tiny_course):
     info = kernel_probe(tiny_course["course"])
     assert info["uid"] == 65534
@@ -412,6 +411,7 @@ def test_kernel_runs_confined(tiny_course):
     assert info["root"] in ([], [Path(sys.base_prefix).parts[2]])
 
 
+@pytest.mark.slow
 def test_kernel_limits_cost_only_what_did_not_finish(tiny_course):
     first = tiny_course["first"]
     assert tiny_course["result"].returncode == 0, tiny_course["result"].stderr
@@ -423,6 +423,7 @@ def test_kernel_limits_cost_only_what_did_not_finish(tiny_course):
     assert first["deaf"] == {"double_test": 1.0, "triple_test": 0.0}
 
 
+@pytest.mark.slow
 def test_rerun_that_is_killed_leaves_no_stale_score(tiny_course):
     assert tiny_course["first"]["stale"] == {"double_test": 1.0,
                                              "triple_test": 1.0}
