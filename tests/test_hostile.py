@@ -9,6 +9,7 @@ scores their work earns; for the course: the gradebook, the source and
 the other students' files intact, and the batch over in bounded time.
 """
 
+import copy
 import hashlib
 import os
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading import cases, verdict
+from nbgrader.preprocessors import ClearSolutions
 
 from hostile import corpus, nbcourse
 
@@ -130,6 +133,23 @@ def max_points(source):
         if meta.get("grade") and cell.cell_type == "code":
             points[meta["grade_id"]] = float(meta["points"])
     return points
+
+
+def test_the_reference_attack_scores_if_the_reference_is_reachable(monkeypatch):
+    """With the sandbox off, h_import_reference reaches solutions/ and must score everything.
+
+    So the corpus itself fails (test_no_undeserved_point) the day the sandbox
+    stops hiding the reference: an attack's functions are the ones graded.
+    """
+    source = nbformat.read(str(ROOT / "autograder" / "source" / PS / f"{PS}.ipynb"), 4)
+    release, _ = ClearSolutions().preprocess(copy.deepcopy(source), {})
+    nb = corpus.HOSTILE["h_import_reference"](release, source)
+    tasks = [cases.TASKS[c.metadata.nbgrader["grade_id"]] for c in nb.cells if corpus.is_test(c)]
+    monkeypatch.setenv("LOSSOPT_UNSANDBOXED", "1")
+    with pytest.warns(RuntimeWarning, match="WITHOUT the sandbox"):
+        verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, source), tasks)
+    failed = {grade_id: v for grade_id, v in verdicts.items() if v[0] or v[2] or v[4]}
+    assert len(verdicts) == 10 and failed == {}
 
 
 @pytest.mark.slow
