@@ -144,11 +144,10 @@ def test_the_reference_attack_scores_if_the_reference_is_reachable(monkeypatch):
     source = nbformat.read(str(ROOT / "autograder" / "source" / PS / f"{PS}.ipynb"), 4)
     release, _ = ClearSolutions().preprocess(copy.deepcopy(source), {})
     nb = corpus.HOSTILE["h_import_reference"](release, source)
-    tasks = [cases.TASKS[c.metadata.nbgrader["grade_id"]] for c in nb.cells if corpus.is_test(c)]
     monkeypatch.setenv("LOSSOPT_UNSANDBOXED", "1")
     with pytest.warns(RuntimeWarning, match="WITHOUT the sandbox"):
-        verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, source), tasks)
-    failed = {grade_id: v for grade_id, v in verdicts.items() if v[0] or v[2] or v[4]}
+        verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, source), cases.tasks_of(nb))
+    failed = {grade_id: v for grade_id, v in verdicts.items() if not v.passed}
     assert len(verdicts) == 10 and failed == {}
 
 

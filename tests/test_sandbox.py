@@ -214,8 +214,7 @@ def test_timeout_kills_even_when_interrupts_are_ignored(tmp_path):
         while True:
             pass
     """, timeout=2)
-    assert result.returncode == -signal.SIGKILL
-    assert b"timeout" in result.stderr
+    assert result.returncode == -signal.SIGKILL and result.timed_out
 
 
 def test_megabytes_of_output_are_cut(tmp_path):

@@ -215,11 +215,8 @@ def verdict_only(root, repeat):
     from grading.verdict import grade_notebook, notebook_cells
 
     nb = nbformat.read(str(root / "source" / PS / f"{PS}.ipynb"), as_version=4)
-    tasks = [cases.TASKS[c.metadata.nbgrader["grade_id"]] for c in nb.cells
-             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-             and not c.metadata["nbgrader"].get("solution")]
     cells = notebook_cells(nb, nb)
-    return [timed(grade_notebook, cells, tasks)[0] for _ in range(repeat)]
+    return [timed(grade_notebook, cells, cases.tasks_of(nb))[0] for _ in range(repeat)]
 
 
 @contextlib.contextmanager

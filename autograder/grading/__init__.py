@@ -19,8 +19,9 @@ empty memory-backed working folder, nothing of the course visible):
    ``isolation.run_isolated`` -> ``harness.py``).  The submission's solution
    cells and the source notebook's setup cells run in a fresh process on
    the inputs of every case (``cases.py``).  What comes back: ``results.npz``,
-   float64 arrays only (size-checked, ``allow_pickle=False``), and whether
-   the process finished; its output is never shown to anyone.  The trusted process compares those arrays with
+   float64 arrays only (size-checked, ``allow_pickle=False``), and an
+   :class:`isolation.Isolated` (exit code, ``timed_out``, known from outside
+   the process); its output is never read for a verdict or shown.  The trusted process compares those arrays with
    ``solutions/`` and writes each test cell's one-line verdict.
 
 Everything else touches only files of the submission, never runs them:
