@@ -150,7 +150,11 @@ def _find(name):
 
 
 def _without_docstring(fn):
-    """(header lines, body lines) of a function's source, its docstring dropped."""
+    """(header lines, body lines) of a function's source: no decorator, no docstring.
+
+    A decorator of the reference (``losses._checked``: its input checks) is
+    not what a student writes, so the solution cell leaves it out.
+    """
     src = textwrap.dedent(inspect.getsource(fn))
     lines = src.splitlines()
     node = ast.parse(src).body[0]
@@ -158,13 +162,17 @@ def _without_docstring(fn):
     has_doc = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                and isinstance(body[0].value.value, str))
     first = body[1] if has_doc else body[0]
-    header_end = (body[0].lineno - 1)
-    return lines[:header_end], lines[first.lineno - 1:]
+    return lines[node.lineno - 1:body[0].lineno - 1], lines[first.lineno - 1:]
 
 
 def _free_names(fn_or_src):
-    src = fn_or_src if isinstance(fn_or_src, str) else textwrap.dedent(inspect.getsource(fn_or_src))
-    return {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
+    """The names a source text, or a function's signature and body, uses (not its decorators)."""
+    if isinstance(fn_or_src, str):
+        nodes = [ast.parse(fn_or_src)]
+    else:
+        node = ast.parse(textwrap.dedent(inspect.getsource(fn_or_src))).body[0]
+        nodes = [node.args, *node.body]
+    return {n.id for root in nodes for n in ast.walk(root) if isinstance(n, ast.Name)}
 
 
 def _constant_source(module, name):

@@ -100,18 +100,18 @@ WRONG_PS2 = {
         "return float(np.mean((y_pred - y_true) ** 2))",
         "return float(np.sum((y_pred - y_true) ** 2))")}),
     "ce_nan": ("cross_entropy_conventions", {"cross_entropy_solution": (
-        "return _mean_of_rows(-_xlogy(p, q).sum(axis=-1))",
+        "return float(np.mean(-_xlogy(p, q).sum(axis=-1)))",
         "return float(np.mean(-(p * np.log(q)).sum(axis=-1)))")}),
 }
 WRONG_PS4 = {
     "adam_no_bias": ("adam_bias_correction", {"adam_init_solution": (
-        "m_hat = m / (1.0 - beta1**t)\n        v_hat = v / (1.0 - beta2**t)",
-        "m_hat = m\n        v_hat = v")}),
+        "m_hat = m / (1.0 - beta1**t)\n    v_hat = v / (1.0 - beta2**t)",
+        "m_hat = m\n    v_hat = v")}),
     "momentum_flipped": ("momentum_update", {"momentum_init_solution": (
         "return theta - velocity, MomentumState(velocity)",
         "return theta + velocity, MomentumState(velocity)")}),
     "nag_at_theta": ("nag_update", {"nag_init_solution": (
-        "g = _gradient(grad_fn, look_ahead)", "g = _gradient(grad_fn, theta)")}),
+        "g = np.asarray(grad_fn(look_ahead), dtype=float)", "g = np.asarray(grad_fn(theta), dtype=float)")}),
 }
 CHEAT_CELL = textwrap.dedent("""
     np.allclose = lambda *args, **kwargs: True
@@ -270,6 +270,16 @@ def test_source_notebooks_are_up_to_date():
     done = subprocess.run([sys.executable, str(COURSE / "make_source.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_loss_and_optimizer_solution_cells_hold_no_input_checks():
+    """ps2's and ps4's solution cells hold what a student writes: the reference's input
+    checks (its decorators and their ValueErrors) stay in solutions/."""
+    for ps in ["ps2", "ps4"]:
+        for cell in source_nb(COURSE, ps).cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                assert "raise ValueError" not in cell.source, (ps, cell.source)
+                assert "_checked" not in cell.source, (ps, cell.source)
 
 
 def test_visible_checks_agree_with_the_reference():
