@@ -58,6 +58,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from PIL import Image
 
+from lossopt.cpus import usable_cpus
+
 STATIC_ENV = "LOSSOPT_STATIC_FIGURES"
 FRAME_JOBS_ENV = "LOSSOPT_FRAME_JOBS"
 # CSS pixels per inch of figure: a 6-inch-wide figure takes 480 CSS pixels.
@@ -228,13 +230,6 @@ def _in_kernel():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _usable_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:      # not on Linux
-        return os.cpu_count() or 1
-
-
 def frame_jobs(count):
     """How many processes draw ``count`` static frames (see the module doc)."""
     text = os.environ.get(FRAME_JOBS_ENV, "").strip()
@@ -247,7 +242,7 @@ def frame_jobs(count):
         if jobs < 1:
             raise ValueError(f"{FRAME_JOBS_ENV} must be at least 1, got {jobs}")
     else:
-        jobs = _usable_cpus() if _in_kernel() else 1
+        jobs = usable_cpus() if _in_kernel() else 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(jobs, count // 2))    # a worker for fewer than 2 frames costs more

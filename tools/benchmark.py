@@ -151,7 +151,6 @@ def build_course(folder, n):
         raise RuntimeError(f"release failed:\n{done.stderr}")
     source = test_grading.source_nb(root, PS)
     release = test_grading.release_nb(root, PS)
-    corpus.FIRST_SOLUTION = FIRST_SOLUTION_PS4      # the attacks go into ps4's first cell
     mix = submission_mix(n)
     for student, kind in mix:
         if kind == "correct":

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from lossopt.cpus import usable_cpus
 
 from . import intake
 from .config_check import UnsafeConfig, checked_api
@@ -254,14 +255,6 @@ def graded(api, root, ps, student):
         return grade_one(api, root, ps, student)
     except Exception as error:
         return f"{type(error).__name__}: {error}", []
-
-
-def usable_cpus():
-    """The CPUs this process may run on (fewer than the machine's in a limited container)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:      # not on Linux
-        return os.cpu_count() or 1
 
 
 def worker_uids(jobs):
