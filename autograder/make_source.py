@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from grading import cases, confusions  # noqa: E402
-from solutions import errors, losses, optimizers, training  # noqa: E402
+from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -136,7 +136,7 @@ for _name, (_state, _rule) in _OPT_DOCS.items():
         f"    g is grad_fn; the state's fields are the symbols below:\n    {_rule}\n\n"
         "    Never change theta or the state in place.")
 
-REFERENCE_MODULES = (errors, losses, optimizers, training)
+REFERENCE_MODULES = (residuals, losses, optimizers, training)
 
 
 def _find(name):

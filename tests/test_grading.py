@@ -284,9 +284,9 @@ def test_loss_and_optimizer_solution_cells_hold_no_input_checks():
 
 def test_visible_checks_agree_with_the_reference():
     from grading import cases
-    from solutions import errors, losses, optimizers, training
+    from solutions import losses, optimizers, residuals, training
     ns = {"np": np}
-    for module in (errors, losses, optimizers, training):
+    for module in (residuals, losses, optimizers, training):
         ns.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
     for ps in PROBLEM_SETS:   # the notebook's own check() and CONFUSIONS
         exec(cell_by_id(source_nb(COURSE, ps), "helpers").source, ns)

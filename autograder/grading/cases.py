@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from solutions import errors, losses, optimizers, training
+from solutions import losses, optimizers, residuals, training
 
 from . import harness
 
@@ -119,7 +119,7 @@ def reference_outputs(task, case):
 REFERENCE = {
     name: getattr(module, name)
     for module, names in [
-        (errors, ["residuals", "signed_error", "absolute_error", "squared_error", "grid_loss"]),
+        (residuals, ["residuals", "signed_error", "absolute_error", "squared_error", "grid_loss"]),
         (losses, ["mae", "mae_grad", "mse", "mse_grad", "huber", "huber_grad",
                   "cross_entropy", "kl_divergence", "softmax_cross_entropy",
                   "softmax_cross_entropy_grad"]),
