@@ -374,11 +374,18 @@ RUNNER = textwrap.dedent("""
     import nbformat
     from nbclient import NotebookClient
 
+    VIEW = "application/vnd.jupyter.widget-view+json"
     for path in sys.argv[1:]:
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, kernel_name="lossopt-student", timeout=120,
                        resources={"metadata": {"path": sys.argv[0].rsplit("/", 1)[0]}}).execute()
-        print("ran", path, nb.cells[-1].outputs[-1].text.strip())
+        # the probe (last cell) must have moved the sliders of the figure the set's own
+        # figure cell (the one before it) shows, not some other widget
+        shown = [o["data"][VIEW]["model_id"] for o in nb.cells[-2].outputs
+                 if VIEW in o.get("data", {})]
+        probed = nb.cells[-1].outputs[-1].text.strip()
+        assert shown and probed.startswith(f"figure {shown[-1]}:"), (path, shown, probed)
+        print("ran", path, probed)
 """)
 
 # Appended to each set: its last cell drew a slider figure (the newest figure widget).
@@ -404,7 +411,7 @@ FIGURE_PROBE = textwrap.dedent("""
             _combos.add(tuple(s.value for s in _sliders))
     assert all(png.startswith(b"\\x89PNG") for png in _seen)
     assert len(_combos) > 1 and len(_seen) == len(_combos), (len(_seen), len(_combos))
-    print(f"figure: {len(_sliders)} slider(s), {len(_seen)} images")
+    print(f"figure {_box.model_id}: {len(_sliders)} slider(s), {len(_seen)} images")
 """)
 
 
