@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from test_grading import COURSE, GENERATED, source_nb, submit
+from grading_kit import COURSE, GENERATED, source_nb, submit
 
 from grading import config_check
 
