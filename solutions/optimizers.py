@@ -257,7 +257,8 @@ def adadelta_step(theta, grad_fn, state, *, gamma=0.95, eps=1e-6):
 
 
 def adam_init(theta):
-    return AdamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float), t=0)
+    return AdamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float),
+                     t=0)
 
 
 @_checked_step
@@ -290,7 +291,8 @@ def adam_step(theta, grad_fn, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e
 
 
 def nadam_init(theta):
-    return NadamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float), t=0)
+    return NadamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float),
+                      t=0)
 
 
 @_checked_step
@@ -307,10 +309,8 @@ def nadam_step(theta, grad_fn, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1
     """
     theta = np.asarray(theta, dtype=float)
     g = np.asarray(grad_fn(theta), dtype=float)
-    t = state.t + 1
-    m = beta1 * state.m + (1.0 - beta1) * g
-    v = beta2 * state.v + (1.0 - beta2) * g**2
-    # bias-correct: m and v start at zero, so early averages are too small
+    # t', m', v' as in Adam (whose own step to theta' is not taken)
+    _, (m, v, t) = adam_step(theta, lambda _: g, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
     m_hat = m / (1.0 - beta1**t)
     v_hat = v / (1.0 - beta2**t)
     # the look-ahead: this step's gradient enters with its own bias correction
