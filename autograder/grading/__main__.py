@@ -9,7 +9,9 @@
     python -m grading report ps2              # reports/ps2-confusions.md/.png: the class view
 
 ``--root DIR`` points at another course folder (default: the folder that
-holds this package).  Each command loads that folder's
+holds this package).  Every command first refuses, with exit code 2, a
+config that would grade unsandboxed (``grading.config_check``).  Each
+command loads that folder's
 ``nbgrader_config.py`` and drives nbgrader's own Python API in this one
 process (``autograde``: in one process per core, see ``grading.parallel``),
 so students are graded one after another without nbgrader's start-up cost
