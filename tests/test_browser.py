@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from conftest import ROOT, SITE
 
+pytestmark = pytest.mark.slow
+
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 # index.html only redirects to intro.html.
 SKIPPED = {"index.html"}

@@ -17,10 +17,8 @@ import pytest
 
 from hostile import nbcourse
 
-sys.path.insert(0, str(nbcourse.AUTOGRADER))
-
-from grading import sandbox  # noqa: E402
-from grading.isolation import run_isolated  # noqa: E402
+from grading import sandbox
+from grading.isolation import run_isolated
 
 ROOT = nbcourse.ROOT
 
@@ -216,8 +214,7 @@ def test_timeout_kills_even_when_interrupts_are_ignored(tmp_path):
         while True:
             pass
     """, timeout=2)
-    assert result.returncode == -signal.SIGKILL
-    assert b"timeout" in result.stderr
+    assert result.returncode == -signal.SIGKILL and result.timed_out
 
 
 def test_megabytes_of_output_are_cut(tmp_path):
@@ -397,6 +394,7 @@ def kernel_probe(course):
     return json.loads(line[len("PROBE"):])
 
 
+@pytest.mark.slow
 def test_kernel_runs_confined(tiny_course):
     info = kernel_probe(tiny_course["course"])
     assert info["uid"] == 65534
@@ -415,6 +413,7 @@ def test_kernel_runs_confined(tiny_course):
     assert info["root"] in ([], [Path(sys.base_prefix).parts[2]])
 
 
+@pytest.mark.slow
 def test_kernel_limits_cost_only_what_did_not_finish(tiny_course):
     first = tiny_course["first"]
     assert tiny_course["result"].returncode == 0, tiny_course["result"].stderr
@@ -426,6 +425,7 @@ def test_kernel_limits_cost_only_what_did_not_finish(tiny_course):
     assert first["deaf"] == {"double_test": 1.0, "triple_test": 0.0}
 
 
+@pytest.mark.slow
 def test_a_message_over_the_limit_is_refused_and_named(tiny_course):
     import nbformat
 
@@ -438,6 +438,7 @@ def test_a_message_over_the_limit_is_refused_and_named(tiny_course):
     assert f"{CUT_NOTE} a message of more than 4 MB was refused]" in outputs[0]["text"]
 
 
+@pytest.mark.slow
 def test_rerun_that_is_killed_leaves_no_stale_score(tiny_course):
     assert tiny_course["first"]["stale"] == {"double_test": 1.0,
                                              "triple_test": 1.0}
