@@ -60,10 +60,11 @@ def release(root, names=None):
 def autograde(root, ps, students=None, jobs=None, force=False):
     """Grade new and changed submissions on ``jobs`` cores (see ``grading.parallel``)."""
     from .parallel import UnsafeConfig, autograde as run
+    from .sandbox import SandboxUnavailable
 
     try:
         return run(root, ps, students, jobs=jobs, force=force)
-    except UnsafeConfig as error:
+    except (UnsafeConfig, SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
