@@ -149,6 +149,7 @@ def workflow(tmp_path_factory):
     for folder in [exchange, base / "home", *(base / "students" / s for s in
                                               ("alice", "bob", "mallory"))]:
         folder.mkdir(parents=True)
+    (base / "home" / ".bashrc").write_text("# the instructor's own file\n")
     give(base, user)
     listener = socket.create_server(("127.0.0.1", 0))
     out = {"root": root, "base": base, "runs": {}}
@@ -175,7 +176,7 @@ def workflow(tmp_path_factory):
         targets = [str(root / "gradebook.db"), str(root / "source" / PS / f"{PS}.ipynb"),
                    str(repo / "solutions" / "losses.py"),
                    str(root / "submitted" / "alice" / PS / f"{PS}.ipynb"),
-                   str(base / "home"), str(venv / "bin" / "python")]
+                   str(base / "home" / ".bashrc")]
         answers = {
             "alice": source,
             "bob": grading.edited(source, grading.WRONG_PS2[WRONG][1]),
