@@ -270,7 +270,7 @@ def test_feedback_reaches_the_student_through_the_exchange(workflow):
 def test_with_no_sandbox_possible_autograde_refuses_and_the_gradebook_is_untouched(workflow):
     refused = workflow["refused"]
     assert refused.returncode == 2, (refused.stdout, refused.stderr[-2000:])
-    assert "refusing to grade: bwrap not found" in refused.stderr
+    assert "refusing to grade: bwrap, prlimit not found" in refused.stderr
     assert "LOSSOPT_UNSANDBOXED=1" in refused.stderr
     assert workflow["gradebook_kept"] and workflow["autograded_kept"]
 
