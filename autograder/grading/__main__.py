@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from .config_check import UnsafeConfig, checked_api, checked_config
+from .sandbox import SandboxUnavailable
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,7 +114,7 @@ def main(argv=None):
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
         return run_command(args, root)
-    except UnsafeConfig as error:
+    except (UnsafeConfig, SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -199,9 +199,8 @@ class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
         if not self._sandbox:
             return sandbox.wrap(cmd, self._launch_args["cwd"], sandbox=False)
-        # the kernel (uid 65534) must read the key in the connection file
-        os.chown(self.connection_file, sandbox.sandbox_uid(),
-                 sandbox.sandbox_uid())
+        # the kernel (as root: uid 65534) must read the key in the connection file
+        sandbox.give_to_sandbox(self.connection_file)
         os.chmod(self.connection_file, stat.S_IRUSR)
         return sandbox.wrap(
             cmd, None, sandbox=True,

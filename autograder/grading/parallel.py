@@ -39,7 +39,7 @@ from pathlib import Path
 import nbformat
 from lossopt.cpus import usable_cpus
 
-from . import intake
+from . import intake, sandbox
 from .config_check import UnsafeConfig, checked_api
 
 STATE_FILE = Path("autograded") / ".graded-hashes.json"
@@ -170,6 +170,29 @@ def cut_outputs(path):
     return sum(CUT_NOTE in str(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
 
 
+def failure_reason(result):
+    """The exception that made nbgrader's autograde fail, from its log.
+
+    nbgrader's own error only says "Please see the above traceback": the
+    cause is the last line of the last traceback in the captured log (the
+    one least indented in its block, below the frames and their code).
+    """
+    lines = (result.get("log") or "").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last)" in line]
+    if starts:
+        block = []
+        for line in lines[starts[-1] + 1:]:
+            if line.startswith("["):       # the next log record
+                break
+            if line.strip():
+                block.append(line)
+        if block:
+            indent = min(len(line) - len(line.lstrip()) for line in block)
+            return [line for line in block if len(line) - len(line.lstrip()) == indent][-1].strip()
+    last = (result.get("error") or "").strip().splitlines()[-1:]
+    return last[0] if last else "unknown error"
+
+
 def grade_one(api, root, ps, student):
     """Grade one submission; return ``(problem, notes)``.
 
@@ -217,8 +240,7 @@ def grade_one(api, root, ps, student):
     finally:
         shutil.rmtree(staged.parent, ignore_errors=True)
     if not result["success"]:
-        last = error.strip().splitlines()[-1:] or ["unknown error"]
-        return zero(last[0])
+        return zero(failure_reason(result))
     for name in notebook_names(root, ps):
         cut = cut_outputs(root / "autograded" / student / ps / name)
         if cut:
@@ -327,6 +349,7 @@ def autograde(root, ps, students=None, jobs=None, force=False):
 
     root = Path(root).resolve()
     api = checked_api(root)      # refuses before any student code runs
+    print(sandbox.current_mode().describe())    # refuses before the gradebook is read
     db_url = api.coursedir.db_url
     submitted = root / "submitted"
     # a linked folder is found too (and refused by grade_one), never followed
