@@ -1,11 +1,12 @@
-# The course's two commands:  make site  (build the website)  and  make test  (run every test).
+# The course's two commands:  make site  (build the website)  and  make test  (run every test);
+# make test-fast runs the tests not marked slow, in seconds.
 # Each installs what a fresh machine lacks first.
 PYTHON ?= python3
 SETUP := .setup-stamp
 # Console scripts live beside the interpreter; pyenv's shims may not know new ones yet.
 BIN := $(shell $(PYTHON) -c 'import os, sys; print(os.path.dirname(sys.executable))')
 
-.PHONY: site test setup system-packages
+.PHONY: site test test-fast setup system-packages
 
 # Python and front-end dependencies, installed once per change of the files that pin them.
 $(SETUP): pyproject.toml constraints.txt package.json package-lock.json tools/copy_site_assets.js
@@ -31,3 +32,7 @@ site: $(SETUP)
 
 test: $(SETUP) system-packages site
 	$(PYTHON) -m pytest
+
+# The tests that need no book, browser, kernel or graded batch: seconds, for every edit.
+test-fast: $(SETUP)
+	$(PYTHON) -m pytest -m "not slow" -q

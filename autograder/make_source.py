@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from grading import cases, confusions  # noqa: E402
-from solutions import errors, losses, optimizers, training  # noqa: E402
+from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -136,7 +136,7 @@ for _name, (_state, _rule) in _OPT_DOCS.items():
         f"    g is grad_fn; the state's fields are the symbols below:\n    {_rule}\n\n"
         "    Never change theta or the state in place.")
 
-REFERENCE_MODULES = (errors, losses, optimizers, training)
+REFERENCE_MODULES = (residuals, losses, optimizers, training)
 
 
 def _find(name):
@@ -150,7 +150,11 @@ def _find(name):
 
 
 def _without_docstring(fn):
-    """(header lines, body lines) of a function's source, its docstring dropped."""
+    """(header lines, body lines) of a function's source: no decorator, no docstring.
+
+    A decorator of the reference (``losses._checked``: its input checks) is
+    not what a student writes, so the solution cell leaves it out.
+    """
     src = textwrap.dedent(inspect.getsource(fn))
     lines = src.splitlines()
     node = ast.parse(src).body[0]
@@ -158,13 +162,17 @@ def _without_docstring(fn):
     has_doc = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                and isinstance(body[0].value.value, str))
     first = body[1] if has_doc else body[0]
-    header_end = (body[0].lineno - 1)
-    return lines[:header_end], lines[first.lineno - 1:]
+    return lines[node.lineno - 1:body[0].lineno - 1], lines[first.lineno - 1:]
 
 
 def _free_names(fn_or_src):
-    src = fn_or_src if isinstance(fn_or_src, str) else textwrap.dedent(inspect.getsource(fn_or_src))
-    return {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
+    """The names a source text, or a function's signature and body, uses (not its decorators)."""
+    if isinstance(fn_or_src, str):
+        nodes = [ast.parse(fn_or_src)]
+    else:
+        node = ast.parse(textwrap.dedent(inspect.getsource(fn_or_src))).body[0]
+        nodes = [node.args, *node.body]
+    return {n.id for root in nodes for n in ast.walk(root) if isinstance(n, ast.Name)}
 
 
 def _constant_source(module, name):
@@ -296,11 +304,6 @@ SUMMARY = {
 }
 
 
-def written(grade_id, prompt, answer, points=2):
-    return [md(prompt, grade_id=None),
-            md_solution(grade_id, answer, points)]
-
-
 def md_solution(grade_id, answer, points):
     cell = nbformat.v4.new_markdown_cell(textwrap.dedent(answer).strip())
     cell.metadata = _meta(grade_id, solution=True, grade=True, points=points)
@@ -400,11 +403,10 @@ def _text(value, indent):
     return ("\n" + " " * indent).join(repr(p) for p in pieces)
 
 
-def helpers_cell(ps, task_ids):
-    """The second setup cell: CONFUSIONS seen in this set's checks, check() and usable()."""
+def helpers_cell(tasks):
+    """The second setup cell: CONFUSIONS seen in these tasks' checks, check() and usable()."""
     keys = []
-    for grade_id in task_ids:
-        task = cases.TASKS[grade_id]
+    for task in tasks:
         for hints in confusions.task_hints(task):
             for hint in hints.values():
                 keys += [k for k in hint if k not in keys]
@@ -430,11 +432,10 @@ def state_classes(names):
 # ------------------------------------------------------ problem sets
 
 
-def _section(grade_ids, provided, intro):
+def _section(tasks, provided, intro):
     cells = []
-    for grade_id in grade_ids:
-        task = cases.TASKS[grade_id]
-        text = intro.get(grade_id)
+    for task in tasks:
+        text = intro.get(task.grade_id)
         if text:
             cells.append(md(text))
         cells.append(code(solution_cell(task.functions, provided),
@@ -458,8 +459,6 @@ PS["ps1"] = dict(
     check below it, and keep going. The checks shown here are a few of the
     cases the grader runs; it also runs others you do not see.
     """,
-    tasks=["residuals_of_a_line", "signed_error_mean", "absolute_error_mean",
-           "squared_error_mean", "grid_loss_no_loops"],
     intro={
         "residuals_of_a_line": "## 1. Residuals\n\nA residual is prediction minus truth.",
         "signed_error_mean": "## 2. Three averages of the residuals\n\nEach reduces the "
@@ -535,10 +534,6 @@ PS["ps2"] = dict(
     Mind the edges: a residual of exactly 0, a probability of exactly 0, and
     logits large enough that `np.exp` overflows. The grader tries all three.
     """,
-    tasks=["mae_value", "mae_gradient", "mse_value", "mse_gradient", "huber_two_branches",
-           "huber_gradient_clipped", "cross_entropy_conventions",
-           "kl_divergence_conventions", "softmax_cross_entropy_stable",
-           "softmax_cross_entropy_gradient"],
     intro={
         "mae_value": "## 1. Regression losses\n\nWith r = y_pred - y_true and n elements.",
         "cross_entropy_conventions": "## 2. Losses on distributions",
@@ -608,8 +603,6 @@ PS["ps3"] = dict(
     and `<name>_step(theta, grad_fn, state, *, lr) -> (new_theta, new_state)`,
     the form problem set 4 uses for all of them.
     """,
-    tasks=["gd_step_rule", "minibatch_iterator", "sgd_linear_regression_epochs",
-           "largest_stable_lr_eigen"],
     setup=state_classes(["GDState"]),
     intro={
         "gd_step_rule": "## 1. One step of gradient descent",
@@ -658,8 +651,6 @@ PS["ps3"] = dict(
     """,
 )
 
-_OPT_NAMES = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
-
 PS["ps4"] = dict(
     title="Problem set 4: the optimizer family",
     brief="""
@@ -674,7 +665,6 @@ PS["ps4"] = dict(
     keyword-only, with the defaults shown, and follow the lecture: eps sits
     **inside** the square root. The race at the end runs your optimizers.
     """,
-    tasks=[f"{n}_update" if n != "adam" else "adam_bias_correction" for n in _OPT_NAMES],
     setup=state_classes(["MomentumState", "NAGState", "AdagradState", "RMSPropState",
                          "AdaDeltaState", "AdamState", "NadamState"]),
     intro={
@@ -746,7 +736,8 @@ JupyterLab the arrow keys work."""
 
 def build(ps):
     spec = PS[ps]
-    task_functions = {f for g in spec["tasks"] for f in cases.TASKS[g].functions}
+    tasks = cases.tasks_in(ps)
+    task_functions = {f for task in tasks for f in task.functions}
     provided = task_functions | {"np", "NamedTuple"}
     setup_src = spec.get("setup", "")
     if setup_src:
@@ -754,8 +745,8 @@ def build(ps):
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
     brief = textwrap.dedent(spec["brief"]).strip() + "\n\n" + GRADING_NOTE
     cells = [md(f"# {spec['title']}\n\n" + brief, grade_id="brief"),
-             setup_cell(setup_src), helpers_cell(ps, spec["tasks"])]
-    cells += _section(spec["tasks"], provided, spec["intro"])
+             setup_cell(setup_src), helpers_cell(tasks)]
+    cells += _section(tasks, provided, spec["intro"])
     grade_id, prompt, answer = spec["written"]
     cells += [md(prompt), md_solution(grade_id, answer, 2)]
     cells.append(md(FIGURE_NOTE))

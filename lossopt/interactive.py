@@ -60,6 +60,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from PIL import Image
 
+from lossopt.cpus import usable_cpus
+
 STATIC_ENV = "LOSSOPT_STATIC_FIGURES"
 FRAME_JOBS_ENV = "LOSSOPT_FRAME_JOBS"
 # CSS pixels per inch of figure: a 6-inch-wide figure takes 480 CSS pixels.
@@ -233,13 +235,6 @@ def _in_kernel():
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _usable_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:      # not on Linux
-        return os.cpu_count() or 1
-
-
 def frame_jobs(count):
     """How many processes draw ``count`` static frames (see the module doc)."""
     text = os.environ.get(FRAME_JOBS_ENV, "").strip()
@@ -252,7 +247,7 @@ def frame_jobs(count):
         if jobs < 1:
             raise ValueError(f"{FRAME_JOBS_ENV} must be at least 1, got {jobs}")
     else:
-        jobs = _usable_cpus() if _in_kernel() else 1
+        jobs = usable_cpus() if _in_kernel() else 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(jobs, count // 2))    # a worker for fewer than 2 frames costs more
@@ -419,43 +414,3 @@ def _static_figure(draw, sliders):
     box.add_class("lossopt-figure")
     box._lossopt_links = links  # keep them reachable, and inspectable by tests
     return box
-
-
-def setup(app):
-    """Sphinx extension of the course book (``_config.yml`` lists it).
-
-    Every book build renders static figures, even without ``make site``, so the
-    execution cache never holds live-only widgets.  The book root goes on the
-    kernels' ``PYTHONPATH`` (kernels inherit the build's environment), so a
-    chapter in ``chapters/`` can import packages that sit in the root.  An
-    inline script that an extension registered twice is written once.
-    """
-    os.environ[STATIC_ENV] = "1"
-    # Late, so the scripts other extensions add to each page are there already.
-    app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
-    root = os.fspath(app.srcdir)
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if root not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def _drop_repeated_inline_scripts(app, pagename, templatename, context, doctree):
-    """Keep the first of identical inline scripts on a page.
-
-    Jupyter Book 1 sets sphinx-thebe up twice, so every page declared
-    ``const THEBE_JS_URL`` twice: a SyntaxError in the console of every page.
-    """
-    scripts = context.get("script_files")
-    if not scripts:
-        return
-    seen, kept = set(), []
-    for script in scripts:
-        attributes = getattr(script, "attributes", {}) or {}
-        body = attributes.get("body")
-        if not getattr(script, "filename", "") and body:
-            if body in seen:
-                continue
-            seen.add(body)
-        kept.append(script)
-    scripts[:] = kept     # in place: later handlers append to this same list

@@ -2,9 +2,22 @@
 
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 PATH_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
                "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def plain_log_ticks(axis):
+    """A log axis with no minor ticks and decade labels as plain text (10⁻²).
+
+    Dozens of minor ticks over many decades cost and add little, and matplotlib
+    parses mathtext labels again for every new figure.
+    """
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(
+        lambda value, _: "10" + str(round(np.log10(value))).translate(_SUPERSCRIPT)))
 
 
 def plot_contours(ax, surface, paths=None, levels=30, n=160):

@@ -13,6 +13,8 @@ NamedTuples; a step returns a new one and never mutates its inputs.  SGD is
 the rule.
 """
 
+import functools
+import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -73,21 +75,39 @@ def _check_eps(eps):
         raise ValueError(f"eps must be >= 0, got {eps!r}")
 
 
-def _as_theta(theta):
-    return np.asarray(theta, dtype=float)
+def _checked_step(step):
+    """``step`` with its hyperparameters checked by name and ``grad_fn``'s shape checked.
+
+    The checks stay out of the step's body, so the body is the update rule,
+    line by line, and the problem sets' solution cells, generated from it,
+    hold what a student writes.
+    """
+    signature = inspect.signature(step)
+
+    @functools.wraps(step)
+    def checked(theta, grad_fn, state, **hyper):
+        bound = signature.bind(theta, grad_fn, state, **hyper)
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            if name == "lr":
+                _check_lr(value)
+            elif name in ("gamma", "beta1", "beta2"):
+                _check_decay(name, value)
+            elif name == "eps":
+                _check_eps(value)
+        return step(theta, _shape_checked(grad_fn), state, **hyper)
+    return checked
 
 
-def _gradient(grad_fn, x):
-    """Call grad_fn(x) and insist the gradient is shaped like x."""
-    g = np.asarray(grad_fn(x), dtype=float)
-    if g.shape != x.shape:
-        raise ValueError(f"grad_fn returned a gradient of shape {g.shape} for theta of "
-                         f"shape {x.shape}; they must match")
-    return g
-
-
-def _zeros(theta):
-    return np.zeros_like(_as_theta(theta))
+def _shape_checked(grad_fn):
+    """``grad_fn``, raising ValueError when a gradient is not shaped like its theta."""
+    def checked(x):
+        g = grad_fn(x)
+        if np.shape(g) != np.shape(x):
+            raise ValueError(f"grad_fn returned a gradient of shape {np.shape(g)} for theta "
+                             f"of shape {np.shape(x)}; they must match")
+        return g
+    return checked
 
 
 # -------------------------------------------------------------------- GD
@@ -97,14 +117,14 @@ def gd_init(theta):
     return GDState()
 
 
+@_checked_step
 def gd_step(theta, grad_fn, state, *, lr=0.01):
     r"""Gradient descent: :math:`\theta' = \theta - \eta\, g(\theta)`.
 
     PyTorch: ``torch.optim.SGD(params, lr=lr)``.
     """
-    _check_lr(lr)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
     return theta - lr * g, GDState()
 
 
@@ -112,9 +132,10 @@ def gd_step(theta, grad_fn, state, *, lr=0.01):
 
 
 def momentum_init(theta):
-    return MomentumState(velocity=_zeros(theta))
+    return MomentumState(velocity=np.zeros_like(theta, dtype=float))
 
 
+@_checked_step
 def momentum_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
     r"""Momentum (Polyak's heavy ball), the lecture's form.
 
@@ -125,10 +146,8 @@ def momentum_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
     PyTorch keeps :math:`b' = \mu b + g` and steps :math:`\eta b'`; with a
     constant ``lr`` this is the same rule with :math:`v = \eta b`.
     """
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
     velocity = gamma * state.velocity + lr * g
     return theta - velocity, MomentumState(velocity)
 
@@ -137,9 +156,10 @@ def momentum_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
 
 
 def nag_init(theta):
-    return NAGState(velocity=_zeros(theta))
+    return NAGState(velocity=np.zeros_like(theta, dtype=float))
 
 
+@_checked_step
 def nag_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
     r"""Nesterov accelerated gradient: the gradient is taken at the look-ahead point.
 
@@ -150,11 +170,9 @@ def nag_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
     PyTorch (``SGD(nesterov=True)``) stores the look-ahead point
     :math:`\theta - \gamma v` as its parameter instead of :math:`\theta`.
     """
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
-    theta = _as_theta(theta)
+    theta = np.asarray(theta, dtype=float)
     look_ahead = theta - gamma * state.velocity
-    g = _gradient(grad_fn, look_ahead)
+    g = np.asarray(grad_fn(look_ahead), dtype=float)
     velocity = gamma * state.velocity + lr * g
     return theta - velocity, NAGState(velocity)
 
@@ -163,9 +181,10 @@ def nag_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
 
 
 def adagrad_init(theta):
-    return AdagradState(G=_zeros(theta))
+    return AdagradState(G=np.zeros_like(theta, dtype=float))
 
 
+@_checked_step
 def adagrad_step(theta, grad_fn, state, *, lr=0.01, eps=1e-8):
     r"""Adagrad: each parameter's step shrinks with its own sum of squared gradients.
 
@@ -176,10 +195,8 @@ def adagrad_step(theta, grad_fn, state, *, lr=0.01, eps=1e-8):
     PyTorch puts ``eps`` outside the root, :math:`\eta g / (\sqrt{G'} + \epsilon)`;
     the two agree when ``eps = 0``.
     """
-    _check_lr(lr)
-    _check_eps(eps)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
     G = state.G + g**2
     return theta - lr * g / np.sqrt(G + eps), AdagradState(G)
 
@@ -188,9 +205,10 @@ def adagrad_step(theta, grad_fn, state, *, lr=0.01, eps=1e-8):
 
 
 def rmsprop_init(theta):
-    return RMSPropState(G=_zeros(theta))
+    return RMSPropState(G=np.zeros_like(theta, dtype=float))
 
 
+@_checked_step
 def rmsprop_step(theta, grad_fn, state, *, lr=0.001, gamma=0.9, eps=1e-8):
     r"""RMSProp: Adagrad with a decaying average, so the step never dies out.
 
@@ -201,11 +219,8 @@ def rmsprop_step(theta, grad_fn, state, *, lr=0.001, gamma=0.9, eps=1e-8):
     PyTorch calls :math:`\gamma` ``alpha`` (default 0.99, the lecture's 0.9)
     and puts ``eps`` outside the root.
     """
-    _check_lr(lr)
-    _check_decay("gamma", gamma)
-    _check_eps(eps)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
     G = gamma * state.G + (1.0 - gamma) * g**2
     return theta - lr * g / np.sqrt(G + eps), RMSPropState(G)
 
@@ -214,9 +229,10 @@ def rmsprop_step(theta, grad_fn, state, *, lr=0.001, gamma=0.9, eps=1e-8):
 
 
 def adadelta_init(theta):
-    return AdaDeltaState(G=_zeros(theta), s=_zeros(theta))
+    return AdaDeltaState(G=np.zeros_like(theta, dtype=float), s=np.zeros_like(theta, dtype=float))
 
 
+@_checked_step
 def adadelta_step(theta, grad_fn, state, *, gamma=0.95, eps=1e-6):
     r"""AdaDelta: RMSProp whose learning rate is replaced by the RMS of past steps.
 
@@ -229,10 +245,8 @@ def adadelta_step(theta, grad_fn, state, *, gamma=0.95, eps=1e-6):
     There is no learning rate.  PyTorch's ``Adadelta`` with ``lr=1`` (its
     ``rho`` is :math:`\gamma`) is this rule.
     """
-    _check_decay("gamma", gamma)
-    _check_eps(eps)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
     G = gamma * state.G + (1.0 - gamma) * g**2
     delta = np.sqrt(state.s + eps) / np.sqrt(G + eps) * g
     s = gamma * state.s + (1.0 - gamma) * delta**2
@@ -243,27 +257,11 @@ def adadelta_step(theta, grad_fn, state, *, gamma=0.95, eps=1e-6):
 
 
 def adam_init(theta):
-    return AdamState(m=_zeros(theta), v=_zeros(theta), t=0)
+    return AdamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float),
+                     t=0)
 
 
-def _check_adam_hyper(lr, beta1, beta2, eps):
-    _check_lr(lr)
-    _check_decay("beta1", beta1)
-    _check_decay("beta2", beta2)
-    _check_eps(eps)
-
-
-def _adam_moments(state, g, beta1, beta2):
-    """The moment updates Adam and Nadam share: (t', m', v', m_hat, v_hat)."""
-    t = state.t + 1
-    m = beta1 * state.m + (1.0 - beta1) * g
-    v = beta2 * state.v + (1.0 - beta2) * g**2
-    # bias-correct: m and v start at zero, so early averages are too small
-    m_hat = m / (1.0 - beta1**t)
-    v_hat = v / (1.0 - beta2**t)
-    return t, m, v, m_hat, v_hat
-
-
+@_checked_step
 def adam_step(theta, grad_fn, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     r"""Adam: momentum on the gradient, RMSProp on its square, both bias-corrected.
 
@@ -278,10 +276,14 @@ def adam_step(theta, grad_fn, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e
     PyTorch and the Adam paper put ``eps`` outside the root,
     :math:`\hat m / (\sqrt{\hat v} + \epsilon)`; they agree when ``eps = 0``.
     """
-    _check_adam_hyper(lr, beta1, beta2, eps)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
-    t, m, v, m_hat, v_hat = _adam_moments(state, g, beta1, beta2)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
+    t = state.t + 1
+    m = beta1 * state.m + (1.0 - beta1) * g
+    v = beta2 * state.v + (1.0 - beta2) * g**2
+    # bias-correct: m and v start at zero, so early averages are too small
+    m_hat = m / (1.0 - beta1**t)
+    v_hat = v / (1.0 - beta2**t)
     return theta - lr * m_hat / np.sqrt(v_hat + eps), AdamState(m, v, t)
 
 
@@ -289,9 +291,11 @@ def adam_step(theta, grad_fn, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e
 
 
 def nadam_init(theta):
-    return NadamState(m=_zeros(theta), v=_zeros(theta), t=0)
+    return NadamState(m=np.zeros_like(theta, dtype=float), v=np.zeros_like(theta, dtype=float),
+                      t=0)
 
 
+@_checked_step
 def nadam_step(theta, grad_fn, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8):
     r"""Nadam: Adam whose momentum looks ahead like NAG (Dozat 2016, as in Ruder's overview).
 
@@ -303,10 +307,12 @@ def nadam_step(theta, grad_fn, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1
     PyTorch's ``NAdam`` adds a momentum-decay schedule (``momentum_decay``)
     and puts ``eps`` outside the root; the course uses Dozat's simple form.
     """
-    _check_adam_hyper(lr, beta1, beta2, eps)
-    theta = _as_theta(theta)
-    g = _gradient(grad_fn, theta)
-    t, m, v, m_hat, v_hat = _adam_moments(state, g, beta1, beta2)
+    theta = np.asarray(theta, dtype=float)
+    g = np.asarray(grad_fn(theta), dtype=float)
+    # t', m', v' as in Adam (whose own step to theta' is not taken)
+    _, (m, v, t) = adam_step(theta, lambda _: g, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    m_hat = m / (1.0 - beta1**t)
+    v_hat = v / (1.0 - beta2**t)
     # the look-ahead: this step's gradient enters with its own bias correction
     m_bar = beta1 * m_hat + (1.0 - beta1) * g / (1.0 - beta1**t)
     return theta - lr * m_bar / np.sqrt(v_hat + eps), NadamState(m, v, t)

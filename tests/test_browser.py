@@ -21,6 +21,8 @@ from conftest import ROOT, SITE
 
 from lossopt.interactive import DPI, MIN_SCALE
 
+pytestmark = pytest.mark.slow
+
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 # index.html only redirects to intro.html.
 SKIPPED = {"index.html"}

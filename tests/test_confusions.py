@@ -5,20 +5,15 @@ These run in-process (the grader's own judge on outputs computed here); the
 round trip through nbgrader is in test_feedback.py.
 """
 
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from grading import cases, confusions, diagnosis, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
-sys.path[:0] = [str(ROOT), str(COURSE)]
-try:
-    from grading import cases, confusions, diagnosis, verdict
-finally:
-    del sys.path[:2]
 
 PS_OF = {}
 for _ps in ["ps1", "ps2", "ps3", "ps4"]:
@@ -64,9 +59,9 @@ def test_every_graded_function_has_at_least_two_confusions_with_a_live_link():
 @pytest.mark.parametrize("conf", ALL, ids=lambda c: c.key)
 def test_the_diagnosis_names_each_confusion(conf):
     task = cases.TASKS[conf.grade_id]
-    counts = verdict.judge(task, results_of(task, confusion=conf))
-    assert counts[0] + counts[2] > 0, "the confusion passes every case"
-    found = verdict.DIAGNOSES[task.grade_id]
+    judged = verdict.judge(task, results_of(task, confusion=conf))
+    assert not judged.passed, "the confusion passes every case"
+    found = judged.diagnosis
     assert found is not None and found.confusion == conf.key, found
     assert conf.text in found.text and conf.link in found.text
 
@@ -74,9 +69,8 @@ def test_the_diagnosis_names_each_confusion(conf):
 @pytest.mark.parametrize("grade_id", list(cases.TASKS))
 def test_a_correct_function_gets_no_diagnosis(grade_id):
     task = cases.TASKS[grade_id]
-    assert verdict.judge(task, results_of(task)) == (0, len(task.checks), 0,
-                                                     len(task.cases()) - len(task.checks))
-    assert verdict.DIAGNOSES[grade_id] is None
+    assert verdict.judge(task, results_of(task)) == verdict.Verdict(
+        0, len(task.checks), 0, len(task.cases()) - len(task.checks), None, None)
 
 
 def test_an_unknown_mistake_names_kinds_of_case_but_no_numbers():
@@ -85,8 +79,7 @@ def test_an_unknown_mistake_names_kinds_of_case_but_no_numbers():
     for c, case in enumerate(task.cases()):   # wrong only after several steps
         if case.spec["n_steps"] > 1:
             results[f"{task.grade_id}/{c}/0"] = results[f"{task.grade_id}/{c}/0"] + 0.5
-    verdict.judge(task, results)
-    found = verdict.DIAGNOSES[task.grade_id]
+    found = verdict.judge(task, results).diagnosis
     assert found.confusion is None
     assert found.kinds[0] == "several steps (state carried over)", found
     for case in task.cases():

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading import confusions
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
-sys.path[:0] = [str(ROOT), str(COURSE)]
-try:
-    from grading import confusions
-finally:
-    del sys.path[:2]
 
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
              "reports")
@@ -29,11 +27,11 @@ BATCH = {
     "adam_eps_1": ([EPS_ADAM], ["adam:eps_outside"]),
     "adam_eps_2": ([EPS_ADAM], ["adam:eps_outside"]),
     "adam_no_bias": ([("adam_init_solution",
-                       "m_hat = m / (1.0 - beta1**t)\n        v_hat = v / (1.0 - beta2**t)",
-                       "m_hat = m\n        v_hat = v")], ["adam:no_bias_correction"]),
+                       "m_hat = m / (1.0 - beta1**t)\n    v_hat = v / (1.0 - beta2**t)",
+                       "m_hat = m\n    v_hat = v")], ["adam:no_bias_correction"]),
     "two_mistakes": ([("adagrad_init_solution", "np.sqrt(G + eps)", "(np.sqrt(G) + eps)"),
-                      ("nag_init_solution", "g = _gradient(grad_fn, look_ahead)",
-                       "g = _gradient(grad_fn, theta)")],
+                      ("nag_init_solution", "g = np.asarray(grad_fn(look_ahead), dtype=float)",
+                       "g = np.asarray(grad_fn(theta), dtype=float)")],
                      ["adagrad:eps_outside", "nag:at_theta"]),
 }
 

@@ -20,6 +20,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 import lossopt.interactive  # noqa: E402
 
+# Each chapter's code runs here, a minute or more a chapter.
+pytestmark = pytest.mark.slow
+
 CHAPTERS = sorted(path.name for path in (ROOT / "chapters").glob("0*.md"))
 # Vertices closer than this (pixels) are enough to find a line crossing a box.
 STEP_PX = 2.0

@@ -12,116 +12,20 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-COURSE = ROOT / "autograder"
-PROBLEM_SETS = ["ps1", "ps2", "ps3", "ps4"]
-GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__")
-
-
-def grading_cli(root, *args, python=sys.executable, env=None):
-    return subprocess.run([str(python), "-m", "grading", "--root", str(root), *args],
-                          cwd=root, capture_output=True, text=True, timeout=600, env=env)
-
-
-def released_copy(repo, python=sys.executable, env=None):
-    """Copy the course to <repo>/autograder, with solutions/ beside it, and release it."""
-    shutil.copytree(COURSE, repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
-    (repo / "solutions").symlink_to(ROOT / "solutions")
-    root = repo / "autograder"
-    done = grading_cli(root, "release", python=python, env=env)
-    assert done.returncode == 0, done.stderr
-    return root
+from grading_kit import (  # noqa: F401  (the neighbours import them from here too)
+    ROOT, COURSE, PROBLEM_SETS, GENERATED, grading_cli, released_copy, source_nb, release_nb,
+    cell_by_id, edited, submit, scores, autograded_points, WRONG_PS2, WRONG_PS4, CHEAT_CELL)
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A released copy of the course: <tmp>/repo/autograder, with solutions/ beside it."""
     return released_copy(tmp_path_factory.mktemp("repo"))
-
-
-def source_nb(root, ps):
-    return nbformat.read(str(root / "source" / ps / f"{ps}.ipynb"), as_version=4)
-
-
-def release_nb(root, ps):
-    return nbformat.read(str(root / "release" / ps / f"{ps}.ipynb"), as_version=4)
-
-
-def cell_by_id(nb, grade_id):
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    return cell
-
-
-def edited(nb, edits):
-    """A copy of ``nb`` with ``(old, new)`` text replacements in the named cells."""
-    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
-    for grade_id, (old, new) in edits.items():
-        cell = cell_by_id(nb, grade_id)
-        assert old in cell.source, (grade_id, old)
-        cell.source = cell.source.replace(old, new)
-    return nb
-
-
-def submit(root, ps, student, nb):
-    folder = root / "submitted" / student / ps
-    folder.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb, bytes):
-        (folder / f"{ps}.ipynb").write_bytes(nb)
-    else:
-        nbformat.write(nb, str(folder / f"{ps}.ipynb"))
-
-
-def scores(root, ps, student):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(ps, ps, student)
-        return {g.name: g.auto_score for g in notebook.grades}
-
-
-def autograded_points(root, ps):
-    """Max points of every autograded test cell of ``ps``."""
-    nb = source_nb(root, ps)
-    return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"] for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
-
-
-# ------------------------------------------------------- wrong answers
-
-WRONG_PS2 = {
-    "mse_summed": ("mse_value", {"mse_solution": (
-        "return float(np.mean((y_pred - y_true) ** 2))",
-        "return float(np.sum((y_pred - y_true) ** 2))")}),
-    "ce_nan": ("cross_entropy_conventions", {"cross_entropy_solution": (
-        "return _mean_of_rows(-_xlogy(p, q).sum(axis=-1))",
-        "return float(np.mean(-(p * np.log(q)).sum(axis=-1)))")}),
-}
-WRONG_PS4 = {
-    "adam_no_bias": ("adam_bias_correction", {"adam_init_solution": (
-        "m_hat = m / (1.0 - beta1**t)\n        v_hat = v / (1.0 - beta2**t)",
-        "m_hat = m\n        v_hat = v")}),
-    "momentum_flipped": ("momentum_update", {"momentum_init_solution": (
-        "return theta - velocity, MomentumState(velocity)",
-        "return theta + velocity, MomentumState(velocity)")}),
-    "nag_at_theta": ("nag_update", {"nag_init_solution": (
-        "g = _gradient(grad_fn, look_ahead)", "g = _gradient(grad_fn, theta)")}),
-}
-CHEAT_CELL = textwrap.dedent("""
-    np.allclose = lambda *args, **kwargs: True
-
-    def momentum_init(theta):
-        return (np.zeros_like(theta),)
-
-    def momentum_step(theta, grad_fn, state, *, lr=0.01, gamma=0.9):
-        return theta, state
-""")
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +56,7 @@ def graded(course):
 # ------------------------------------------------------------- tests
 
 
+@pytest.mark.slow
 def test_release_holds_no_solution_no_hidden_test_no_reference(course):
     for ps in PROBLEM_SETS:
         assert sorted(p.name for p in (course / "release" / ps).iterdir()) == [f"{ps}.ipynb"]
@@ -175,6 +80,7 @@ def test_release_holds_no_solution_no_hidden_test_no_reference(course):
             assert not leaked, (ps, leaked)
 
 
+@pytest.mark.slow
 def test_source_notebooks_score_full_marks(graded):
     root, runs = graded
     for ps in PROBLEM_SETS:
@@ -183,6 +89,7 @@ def test_source_notebooks_score_full_marks(graded):
         assert {k: got[k] for k in points} == points, ps
 
 
+@pytest.mark.slow
 def test_unmodified_release_scores_zero_and_grades_without_error(graded):
     root, runs = graded
     for ps in ["ps1", "ps3", "ps4"]:
@@ -194,6 +101,7 @@ def test_unmodified_release_scores_zero_and_grades_without_error(graded):
             autograded_points(root, ps), 0.0), ps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ps, student, loses", [
     ("ps2", s, g) for s, (g, _) in WRONG_PS2.items()] + [
     ("ps4", s, g) for s, (g, _) in WRONG_PS4.items()])
@@ -205,6 +113,7 @@ def test_a_wrong_answer_loses_exactly_its_own_points(graded, ps, student, loses)
     assert {k: got[k] for k in points} == expected
 
 
+@pytest.mark.slow
 def test_passing_visible_checks_by_replacing_allclose_earns_nothing(graded):
     root, _ = graded
     kernel_nb = nbformat.read(str(root / "autograded" / "cheat" / "ps4" / "ps4.ipynb"), 4)
@@ -213,6 +122,7 @@ def test_passing_visible_checks_by_replacing_allclose_earns_nothing(graded):
     assert scores(root, "ps4", "cheat")["momentum_update"] == 0.0
 
 
+@pytest.mark.slow
 def test_a_correct_answer_that_warns_keeps_its_points(graded):
     root, _ = graded
     kernel_nb = nbformat.read(str(root / "autograded" / "warns" / "ps2" / "ps2.ipynb"), 4)
@@ -222,6 +132,7 @@ def test_a_correct_answer_that_warns_keeps_its_points(graded):
     assert {k: got[k] for k in points} == points
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_a_notebook_is_named_and_the_rest_is_graded(graded):
     root, runs = graded
     run = runs["ps2"]
@@ -231,6 +142,7 @@ def test_a_file_that_is_not_a_notebook_is_named_and_the_rest_is_graded(graded):
     assert scores(root, "ps2", "complete")["mse_value"] == 1.0
 
 
+@pytest.mark.slow
 def test_feedback_names_failed_functions_but_never_hidden_material(graded):
     root, _ = graded
     done = grading_cli(root, "feedback", "ps4")
@@ -246,6 +158,7 @@ def test_feedback_names_failed_functions_but_never_hidden_material(graded):
             assert banned not in html, (student, banned)
 
 
+@pytest.mark.slow
 def test_export_writes_one_row_per_student_and_problem_set(graded, tmp_path):
     root, _ = graded
     done = grading_cli(root, "export", "--to", str(tmp_path / "grades.csv"))
@@ -263,15 +176,21 @@ def test_source_notebooks_are_up_to_date():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_loss_and_optimizer_solution_cells_hold_no_input_checks():
+    """ps2's and ps4's solution cells hold what a student writes: the reference's input
+    checks (its decorators and their ValueErrors) stay in solutions/."""
+    for ps in ["ps2", "ps4"]:
+        for cell in source_nb(COURSE, ps).cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                assert "raise ValueError" not in cell.source, (ps, cell.source)
+                assert "_checked" not in cell.source, (ps, cell.source)
+
+
 def test_visible_checks_agree_with_the_reference():
-    sys.path[:0] = [str(ROOT), str(COURSE)]
-    try:
-        from grading import cases
-        from solutions import errors, losses, optimizers, training
-    finally:
-        del sys.path[:2]
+    from grading import cases
+    from solutions import losses, optimizers, residuals, training
     ns = {"np": np}
-    for module in (errors, losses, optimizers, training):
+    for module in (residuals, losses, optimizers, training):
         ns.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
     for ps in PROBLEM_SETS:   # the notebook's own check() and CONFUSIONS
         exec(cell_by_id(source_nb(COURSE, ps), "helpers").source, ns)
@@ -286,11 +205,7 @@ def test_visible_checks_agree_with_the_reference():
 
 
 def test_close_demands_matching_inf_and_never_passes_nan():
-    sys.path[:0] = [str(ROOT), str(COURSE)]
-    try:
-        from grading.verdict import close
-    finally:
-        del sys.path[:2]
+    from grading.verdict import close
     a = np.array([1.0, np.inf])
     assert close(a, np.array([1.0 + 1e-9, np.inf]), rtol=1e-6, atol=1e-9)
     assert not close(a, np.array([1.0, -np.inf]), rtol=1e-6, atol=1e-9)
@@ -363,11 +278,18 @@ RUNNER = textwrap.dedent("""
     import nbformat
     from nbclient import NotebookClient
 
+    VIEW = "application/vnd.jupyter.widget-view+json"
     for path in sys.argv[1:]:
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, kernel_name="lossopt-student", timeout=120,
                        resources={"metadata": {"path": sys.argv[0].rsplit("/", 1)[0]}}).execute()
-        print("ran", path, nb.cells[-1].outputs[-1].text.strip())
+        # the probe (last cell) must have moved the sliders of the figure the set's own
+        # figure cell (the one before it) shows, not some other widget
+        shown = [o["data"][VIEW]["model_id"] for o in nb.cells[-2].outputs
+                 if VIEW in o.get("data", {})]
+        probed = nb.cells[-1].outputs[-1].text.strip()
+        assert shown and probed.startswith(f"figure {shown[-1]}:"), (path, shown, probed)
+        print("ran", path, probed)
 """)
 
 # Appended to each set: its last cell drew a slider figure (the newest figure widget).
@@ -393,7 +315,7 @@ FIGURE_PROBE = textwrap.dedent("""
             _combos.add(tuple(s.value for s in _sliders))
     assert all(png.startswith(b"\\x89PNG") for png in _seen)
     assert len(_combos) > 1 and len(_seen) == len(_combos), (len(_seen), len(_combos))
-    print(f"figure: {len(_sliders)} slider(s), {len(_seen)} images")
+    print(f"figure {_box.model_id}: {len(_sliders)} slider(s), {len(_seen)} images")
 """)
 
 
@@ -433,5 +355,6 @@ def run_completed_releases(course, tmp, venv):
     return done.stdout
 
 
+@pytest.mark.slow
 def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
     run_completed_releases(course, *student_env)

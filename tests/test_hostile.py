@@ -9,6 +9,7 @@ scores their work earns; for the course: the gradebook, the source and
 the other students' files intact, and the batch over in bounded time.
 """
 
+import copy
 import hashlib
 import os
 import shutil
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading import cases, verdict
+from nbgrader.preprocessors import ClearSolutions
 
 from hostile import corpus, nbcourse
-
-sys.path.insert(0, str(nbcourse.AUTOGRADER))
 
 ROOT = nbcourse.ROOT
 PS = "ps2"
@@ -134,6 +135,23 @@ def max_points(source):
     return points
 
 
+def test_the_reference_attack_scores_if_the_reference_is_reachable(monkeypatch):
+    """With the sandbox off, h_import_reference reaches solutions/ and must score everything.
+
+    So the corpus itself fails (test_no_undeserved_point) the day the sandbox
+    stops hiding the reference: an attack's functions are the ones graded.
+    """
+    source = nbformat.read(str(ROOT / "autograder" / "source" / PS / f"{PS}.ipynb"), 4)
+    release, _ = ClearSolutions().preprocess(copy.deepcopy(source), {})
+    nb = corpus.HOSTILE["h_import_reference"](release, source)
+    monkeypatch.setenv("LOSSOPT_UNSANDBOXED", "1")
+    with pytest.warns(RuntimeWarning, match="WITHOUT the sandbox"):
+        verdicts = verdict.grade_notebook(verdict.notebook_cells(nb, source), cases.tasks_of(nb))
+    failed = {grade_id: v for grade_id, v in verdicts.items() if not v.passed}
+    assert len(verdicts) == 10 and failed == {}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("student", sorted(corpus.HOSTILE))
 def test_no_undeserved_point(batch, student):
     grades = batch["scores"][student]
@@ -143,6 +161,7 @@ def test_no_undeserved_point(batch, student):
     assert set(autograded.values()) == {0.0}, autograded
 
 
+@pytest.mark.slow
 def test_honest_students_get_exactly_what_they_earn(batch):
     full = max_points(batch["source"])
     scores = batch["scores"]
@@ -155,6 +174,7 @@ def test_honest_students_get_exactly_what_they_earn(batch):
     assert restored == full
 
 
+@pytest.mark.slow
 def test_edited_test_cells_and_metadata_come_from_the_source(batch):
     root = batch["root"]
     nb = nbformat.read(str(root / "autograded" / "h_edit_tests" / PS /
@@ -176,6 +196,7 @@ def test_edited_test_cells_and_metadata_come_from_the_source(batch):
     assert dict(rows) == expected
 
 
+@pytest.mark.slow
 def test_batch_ends_and_reports_only_the_broken_submissions(batch):
     (code1, _, err1), *slow = batch["results"]
     # nbgrader 0.9.6 cannot restore test cells when the solution cells lost
@@ -191,6 +212,7 @@ def test_batch_ends_and_reports_only_the_broken_submissions(batch):
     assert set(corpus.HOSTILE) | set(corpus.HONEST) <= graded
 
 
+@pytest.mark.slow
 def test_gradebook_and_course_intact(batch):
     root, before = batch["root"], batch["before"]
     check = gradebook_rows(root, "pragma integrity_check")
@@ -204,6 +226,7 @@ def test_gradebook_and_course_intact(batch):
     assert students == set(corpus.HOSTILE) | set(corpus.HONEST)
 
 
+@pytest.mark.slow
 def test_nothing_written_outside_a_submission_folder(batch):
     root = batch["root"]
     marker = corpus.MARKER
@@ -216,12 +239,14 @@ def test_nothing_written_outside_a_submission_folder(batch):
     assert honest.cells == batch["source"].cells
 
 
+@pytest.mark.slow
 def test_output_flood_is_cut(batch):
     path = (batch["root"] / "autograded" / "h_output_flood" / PS /
             f"{PS}.ipynb")
     assert path.stat().st_size < 2 * 1024**2
 
 
+@pytest.mark.slow
 def test_feedback_shows_no_hidden_material(batch):
     code, out, err = batch["feedback"]
     assert code == 0, err
@@ -245,6 +270,7 @@ def test_feedback_shows_no_hidden_material(batch):
         assert str(batch["root"].parent / "solutions") not in html
 
 
+@pytest.mark.slow
 def test_suspicion_report_names_the_attacks(batch):
     code, out, err = batch["suspicion"]
     assert code == 0, err

@@ -2,8 +2,6 @@
 
 import base64
 import math
-import os
-import types
 
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_link import Link
@@ -223,25 +221,9 @@ def test_frame_class_uses_displayed_labels():
     assert frame_class({"lr": 0.30000000000000004, "kind": "log cosh"}) == "lossopt-at=0.3|log_cosh"
 
 
-# The Sphinx hook of the book build ------------------------------------------------
-
-def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
-        monkeypatch, tmp_path):
-    monkeypatch.delenv(interactive.STATIC_ENV, raising=False)
-    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
-    handlers = []
-    app = types.SimpleNamespace(srcdir=tmp_path,
-                                connect=lambda *args, **kwargs: handlers.append(args))
-    metadata = interactive.setup(app)
-    assert handlers == [("html-page-context", interactive._drop_repeated_inline_scripts)]
-    assert os.environ[interactive.STATIC_ENV] == "1"
-    assert interactive.static_mode()
-    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), "/elsewhere"]
-    assert metadata["parallel_read_safe"]
-
-
 # A real kernel: the figure displays once, redraws in place, leaves no stray figures --
 
+@pytest.mark.slow
 def test_live_figure_in_a_real_kernel(live, tmp_path):
     import nbformat
     from nbclient import NotebookClient
@@ -327,18 +309,3 @@ def test_live_figure_falls_back_to_a_still_of_the_frame_shown(live):
     data, _ = box._repr_mimebundle_()
     assert base64.b64decode(data["image/png"]) == png(image)
     assert "lr = 0.3" in data["text/plain"]
-
-
-def test_an_inline_script_registered_twice_is_written_once():
-    def script(filename, body=None):
-        attributes = {"body": body} if body else {}
-        return types.SimpleNamespace(filename=filename, attributes=attributes)
-
-    thebe = 'const THEBE_JS_URL = "x"'
-    scripts = [script("a.js"), script("", thebe), script("a.js"), script("", thebe),
-               script("", "var other = 1")]
-    context = {"script_files": scripts}
-    interactive._drop_repeated_inline_scripts(None, "page", "page.html", context, None)
-    assert context["script_files"] is scripts      # later handlers append to this list
-    assert [(s.filename, s.attributes.get("body")) for s in scripts] == [
-        ("a.js", None), ("", thebe), ("a.js", None), ("", "var other = 1")]

@@ -35,6 +35,7 @@ def static(monkeypatch):
     return monkeypatch
 
 
+@pytest.mark.slow
 def test_two_workers_draw_the_same_bytes_as_one(static):
     static.setenv(interactive.FRAME_JOBS_ENV, "1")
     one = frames(interactive_figure(draw, lr=Slider(0.1, 0.5, 0.1),
@@ -88,6 +89,7 @@ def test_frame_jobs_reads_the_environment(monkeypatch):
             frame_jobs(40)
 
 
+@pytest.mark.slow
 def test_a_kernel_forks_its_frame_workers_and_keeps_working(tmp_path, monkeypatch):
     monkeypatch.setenv(interactive.STATIC_ENV, "1")
     monkeypatch.delenv(interactive.FRAME_JOBS_ENV, raising=False)

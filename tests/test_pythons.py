@@ -219,6 +219,7 @@ def test_every_pin_is_exact_and_its_markers_do_not_overlap():
             assert len(applies) <= 1, (name, full, [str(r) for r in applies])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", SUPPORTED)
 def test_the_readme_install_command_installs_exactly_the_pins(label):
     venv = cached_venv(label, "course", make_course_venv)
@@ -231,6 +232,7 @@ def test_the_readme_install_command_installs_exactly_the_pins(label):
     assert pin_problems(report) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", SUPPORTED)
 def test_the_released_sets_run_and_their_figures_redraw_on(label, course, wheel,  # noqa: F811
                                                            tmp_path):
@@ -269,6 +271,7 @@ def autograded_scores(root, ps, student):
     return {k: grading.scores(root, ps, student)[k] for k in grading.autograded_points(root, ps)}
 
 
+@pytest.mark.slow
 def test_debian_pythons_venv_runs_inside_the_sandbox(debian_course_venv):
     python = debian_course_venv / "bin" / "python"
     done = subprocess.run([str(python), "-c", SANDBOX_PROBE, str(grading.COURSE)],
@@ -277,6 +280,7 @@ def test_debian_pythons_venv_runs_inside_the_sandbox(debian_course_venv):
     assert done.stdout.split() == [str(debian_course_venv), "65534"], done.stdout
 
 
+@pytest.mark.slow
 def test_the_instructor_round_trip_on_debian_python3(debian_course_venv, tmp_path):
     python = debian_course_venv / "bin" / "python"
     env = instructor_env()

@@ -1,39 +1,39 @@
-"""The reference of problem sets 1 and 3 (solutions/errors.py, solutions/training.py)."""
+"""The reference of problem sets 1 and 3 (solutions/residuals.py, solutions/training.py)."""
 
 import numpy as np
 import pytest
 
-from solutions import errors, training
+from solutions import residuals, training
 from solutions.optimizers import gd_init, gd_step
 
 
 def test_residuals_are_prediction_minus_truth():
     # the line 2 x + 1 at x = [0, 1, 2] predicts [1, 3, 5]
-    assert np.array_equal(errors.residuals([0.0, 1.0, 2.0], [1.0, 3.0, 5.0], 2.0, 1.0), [0, 0, 0])
-    assert np.array_equal(errors.residuals([0.0, 1.0, 2.0], [0.0, 0.0, 9.0], 2.0, 1.0),
+    assert np.array_equal(residuals.residuals([0.0, 1.0, 2.0], [1.0, 3.0, 5.0], 2.0, 1.0), [0, 0, 0])
+    assert np.array_equal(residuals.residuals([0.0, 1.0, 2.0], [0.0, 0.0, 9.0], 2.0, 1.0),
                           [1.0, 3.0, -4.0])
     with pytest.raises(ValueError, match="same shape"):
-        errors.residuals([0.0, 1.0], [1.0], 1.0, 0.0)
+        residuals.residuals([0.0, 1.0], [1.0], 1.0, 0.0)
 
 
 def test_the_three_errors_reduce_the_last_axis_only():
     r = np.array([[1.0, -3.0, 2.0, -2.0], [0.0, 0.0, 0.0, 0.0]])
-    assert np.allclose(errors.signed_error(r), [-0.5, 0.0])
-    assert np.allclose(errors.absolute_error(r), [2.0, 0.0])
-    assert np.allclose(errors.squared_error(r), [4.5, 0.0])
+    assert np.allclose(residuals.signed_error(r), [-0.5, 0.0])
+    assert np.allclose(residuals.absolute_error(r), [2.0, 0.0])
+    assert np.allclose(residuals.squared_error(r), [4.5, 0.0])
 
 
 def test_grid_loss_matches_a_double_loop():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=9), rng.normal(size=9)
     slopes, intercepts = np.linspace(-1, 2, 4), np.linspace(0, 1, 3)
-    L = errors.grid_loss(x, y, slopes, intercepts, errors.squared_error)
-    looped = [[errors.squared_error(errors.residuals(x, y, a, b)) for b in intercepts]
+    L = residuals.grid_loss(x, y, slopes, intercepts, residuals.squared_error)
+    looped = [[residuals.squared_error(residuals.residuals(x, y, a, b)) for b in intercepts]
               for a in slopes]
     assert L.shape == (4, 3)
     assert np.allclose(L, looped)
     with pytest.raises(ValueError, match="1-D"):
-        errors.grid_loss(x[:, None], y[:, None], slopes, intercepts, errors.squared_error)
+        residuals.grid_loss(x[:, None], y[:, None], slopes, intercepts, residuals.squared_error)
 
 
 def test_minibatches_cover_the_data_once_in_the_seeded_order():

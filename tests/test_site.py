@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow
+
 CHAPTERS = {
     1: "01-loss-meaning", 2: "02-common-losses",
     3: "03-gradient-descent", 4: "04-optimizer-evolution",

@@ -30,6 +30,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from hostile import nbcourse
 
+pytestmark = pytest.mark.slow
+
 ROOT = nbcourse.ROOT
 PS = "ps2"
 NB = f"{PS}.ipynb"

@@ -187,3 +187,15 @@ def test_plot_loss_curves_and_loss_vs_prediction():
                                      [0.0, 1.0, 3.0])
     assert list(b.get_lines()[0].get_ydata()) == [1.0, 0.0, 2.0]
     plt.close(fig)
+
+
+def test_plain_log_ticks_label_decades_as_text_without_minor_ticks():
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    ax.plot([1.0, 2.0], [1e-3, 1e2])
+    plotting.plain_log_ticks(ax.yaxis)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "10⁻³" in labels and "10⁰" in labels and "10²" in labels, labels
+    assert list(ax.yaxis.get_minorticklocs()) == []
+    plt.close(fig)

@@ -102,28 +102,29 @@ def verdict(ok):
 # ------------------------------------------------------------ grading
 
 
-def _test_helpers():
+def _course_helpers():
+    """The submissions the tests build (tests/grading_kit.py, tests/hostile/corpus.py)."""
     sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "autograder")]
-    import test_grading
+    import grading_kit
     from hostile import corpus
-    return test_grading, corpus
+    return grading_kit, corpus
 
 
 def submission_mix(n):
     """The kinds of ``n`` synthetic ps4 submissions, as [(student_id, kind)].
 
     About 49% correct (the source notebook), 24% wrong in one function (the
-    three plausible wrong answers of tests/test_grading.py), 10% blank (the
-    release), 1 cheat (replaces np.allclose, test_grading.CHEAT_CELL), about
+    three plausible wrong answers of tests/grading_kit.py), 10% blank (the
+    release), 1 cheat (replaces np.allclose, grading_kit.CHEAT_CELL), about
     13% quick hostile kinds of tests/hostile/corpus.py (cycled), and, from 50
     submissions on, 2 slow hostile ones (an endless loop, a fork bomb) that
     spend every time limit.
     """
     if n < 1:
         raise ValueError(f"--submissions must be at least 1, got {n}")
-    test_grading, corpus = _test_helpers()
+    grading_kit, corpus = _course_helpers()
     quick = [k for k in corpus.HOSTILE if k not in corpus.SLOW]
-    wrong = list(test_grading.WRONG_PS4)
+    wrong = list(grading_kit.WRONG_PS4)
     kinds = list(SLOW_KINDS) if n >= 50 else []
     kinds += [quick[k % len(quick)] for k in range(round(0.13 * n))]
     kinds += ["cheat"] if n >= 4 else []
@@ -138,20 +139,19 @@ def submission_mix(n):
 
 def build_course(folder, n):
     """A released copy of the course with ``n`` submissions of ps4."""
-    test_grading, corpus = _test_helpers()
+    grading_kit, corpus = _course_helpers()
     repo = Path(folder)
     shutil.copytree(ROOT / "autograder", repo / "autograder",
-                    ignore=shutil.ignore_patterns(*test_grading.GENERATED, "*.csv", "reports"))
+                    ignore=shutil.ignore_patterns(*grading_kit.GENERATED, "*.csv", "reports"))
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(BENCH_CONFIG)
-    done = test_grading.grading_cli(root, "release", PS)
+    done = grading_kit.grading_cli(root, "release", PS)
     if done.returncode:
         raise RuntimeError(f"release failed:\n{done.stderr}")
-    source = test_grading.source_nb(root, PS)
-    release = test_grading.release_nb(root, PS)
-    corpus.FIRST_SOLUTION = FIRST_SOLUTION_PS4      # the attacks go into ps4's first cell
+    source = grading_kit.source_nb(root, PS)
+    release = grading_kit.release_nb(root, PS)
     mix = submission_mix(n)
     for student, kind in mix:
         if kind == "correct":
@@ -160,12 +160,12 @@ def build_course(folder, n):
             nb = release
         elif kind == "cheat":
             nb = copy.deepcopy(release)
-            test_grading.cell_by_id(nb, FIRST_SOLUTION_PS4).source = test_grading.CHEAT_CELL
-        elif kind in test_grading.WRONG_PS4:
-            nb = test_grading.edited(source, test_grading.WRONG_PS4[kind][1])
+            grading_kit.cell_by_id(nb, FIRST_SOLUTION_PS4).source = grading_kit.CHEAT_CELL
+        elif kind in grading_kit.WRONG_PS4:
+            nb = grading_kit.edited(source, grading_kit.WRONG_PS4[kind][1])
         else:
             nb = corpus.HOSTILE[kind](release, source)
-        test_grading.submit(root, PS, student, nb)
+        grading_kit.submit(root, PS, student, nb)
     return root, mix
 
 
@@ -215,11 +215,8 @@ def verdict_only(root, repeat):
     from grading.verdict import grade_notebook, notebook_cells
 
     nb = nbformat.read(str(root / "source" / PS / f"{PS}.ipynb"), as_version=4)
-    tasks = [cases.TASKS[c.metadata.nbgrader["grade_id"]] for c in nb.cells
-             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-             and not c.metadata["nbgrader"].get("solution")]
     cells = notebook_cells(nb, nb)
-    return [timed(grade_notebook, cells, tasks)[0] for _ in range(repeat)]
+    return [timed(grade_notebook, cells, cases.tasks_of(nb))[0] for _ in range(repeat)]
 
 
 @contextlib.contextmanager
@@ -275,7 +272,7 @@ def bench_grading(n, out):
         "",
         "Mix: " + ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) + ".",
         "`correct` is the source notebook, `blank` the release, the three wrong kinds come "
-        "from tests/test_grading.py (one function wrong each), `cheat` replaces np.allclose, "
+        "from tests/grading_kit.py (one function wrong each), `cheat` replaces np.allclose, "
         "`h_*` are tests/hostile/corpus.py's attacks put into ps4's first solution cell. "
         "Limits shortened as in tests/test_hostile.py (cell 5 s, notebook 30 s, verdict 10 s, "
         "3 s a task), so the two slow ones (`h_infinite_loop`, `h_fork_bomb`) cost about "

@@ -9,7 +9,9 @@
     python -m grading report ps2              # reports/ps2-confusions.md/.png: the class view
 
 ``--root DIR`` points at another course folder (default: the folder that
-holds this package).  Each command loads that folder's
+holds this package).  Every command first refuses, with exit code 2, a
+config that would grade unsandboxed (``grading.config_check``).  Each
+command loads that folder's
 ``nbgrader_config.py`` and drives nbgrader's own Python API in this one
 process (``autograde``: in one process per core, see ``grading.parallel``),
 so students are graded one after another without nbgrader's start-up cost
@@ -24,20 +26,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from .config_check import UnsafeConfig, checked_api, checked_config
+from .sandbox import SandboxUnavailable
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _api(root):
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    root = Path(root).resolve()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    coursedir = CourseDirectory(config=config)
-    return NbGraderAPI(coursedir, config=config)
 
 
 def problem_sets(root):
@@ -45,7 +37,7 @@ def problem_sets(root):
 
 
 def release(root, names=None):
-    api = _api(root)
+    api = checked_api(root)
     failed = []
     for ps in names or problem_sets(root):
         result = api.generate_assignment(ps, force=True, create=True)
@@ -59,19 +51,15 @@ def release(root, names=None):
 
 def autograde(root, ps, students=None, jobs=None, force=False):
     """Grade new and changed submissions on ``jobs`` cores (see ``grading.parallel``)."""
-    from .parallel import UnsafeConfig, autograde as run
+    from .parallel import autograde as run
 
-    try:
-        return run(root, ps, students, jobs=jobs, force=force)
-    except UnsafeConfig as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return run(root, ps, students, jobs=jobs, force=force)
 
 
 def feedback(root, ps):
     from tqdm import tqdm
 
-    api = _api(root)
+    api = checked_api(root)
     students = sorted(p.parent.name for p in (Path(root) / "autograded").glob(f"*/{ps}"))
     failed = []
     for student in tqdm(students, desc=f"feedback {ps}", unit="student"):
@@ -86,7 +74,7 @@ def export(root, to):
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
-    api = _api(root)
+    api = checked_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         CsvExportPlugin(to=str(to)).export(gb)
     print(f"wrote {to}")
@@ -122,11 +110,21 @@ def main(argv=None):
     for ps in [args.ps] if isinstance(getattr(args, "ps", None), str) else getattr(args, "ps", []):
         if ps not in known:
             parser.error(f"unknown problem set {ps!r}; the course has {', '.join(known)}")
+    if args.command == "autograde" and args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    try:
+        return run_command(args, root)
+    except (UnsafeConfig, SandboxUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def run_command(args, root):
+    """Run the parsed command on the course at ``root``, its config checked first."""
+    checked_config(root)
     if args.command == "release":
         return release(root, args.ps)
     if args.command == "autograde":
-        if args.jobs is not None and args.jobs < 1:
-            parser.error(f"--jobs must be at least 1, got {args.jobs}")
         return autograde(root, args.ps, args.student, jobs=args.jobs, force=args.force)
     if args.command == "feedback":
         return feedback(root, args.ps)

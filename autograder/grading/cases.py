@@ -1,12 +1,15 @@
 """Hidden and visible cases of every autograded test cell, and the reference that decides them.
 
-``TASKS`` maps each test cell's ``grade_id`` to a :class:`Task`: which
-student functions it grades, how to call them (``kind``, see
+``TASKS`` is the one table of graded test cells: it maps each ``grade_id``
+(written out, as the notebooks carry it) to a :class:`Task`: its problem
+set, which student functions it grades, how to call them (``kind``, see
 ``harness.run_case``), the visible checks shown in the notebook, and a
 seeded generator of hidden cases chosen to tell the right rule from its
 usual confusions (eps inside or outside the root, 0 log 0, logits that
 overflow a naive softmax, a residual of exactly 0, state carried over
-several steps, ...).
+several steps, ...).  ``make_source.py`` writes each problem set's cells
+from it (:func:`tasks_in`), the verdict grades a notebook's test cells by it
+(:func:`tasks_of`), and the tests and the benchmark read it the same way.
 
 Everything here runs in the trusted grader only; it imports the reference
 package ``solutions`` and must never be copied next to student code.
@@ -19,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from solutions import errors, losses, optimizers, training
+from solutions import losses, optimizers, residuals, training
 
 from . import harness
 
@@ -84,6 +87,7 @@ class Task:
     hidden: Callable[[np.random.Generator], list[Case]]
     atol: float = 1e-9
     rtol: float = 1e-6
+    ps: str = ""      # the problem set, set by the table
 
     @property
     def label(self):
@@ -102,46 +106,20 @@ class Task:
 
 
 def reference_outputs(task, case):
-    """The list of float arrays the reference produces for ``case``."""
-    spec, arrays = case.spec, case.arrays
-    if task.kind == "call":
-        fn = REFERENCE[spec["function"]]
-        args = [arrays[a] if isinstance(a, str) else a for a in spec["args"]]
-        kwargs = dict(spec.get("kwargs", {}))
-        if "error_fn" in kwargs:
-            kwargs["error_fn"] = harness.error_fn_named(kwargs["error_fn"])
-        return [np.asarray(fn(*args, **kwargs), dtype=float)]
-    if task.kind == "optimizer":
-        init, step = optimizers.OPTIMIZERS[spec["name"]]
-        grad_fn = harness.make_grad_fn(spec["family"], {"a": arrays["a"], "b": arrays["b"]})
-        theta = np.array(arrays["theta0"], dtype=float)
-        state = init(theta)
-        thetas, states = [], [[np.asarray(f, dtype=float) for f in state]]
-        for _ in range(spec["n_steps"]):
-            theta, state = step(theta, grad_fn, state, **spec["hyper"])
-            thetas.append(theta)
-            states.append([np.asarray(f, dtype=float) for f in state])
-        fields = [np.stack([s[i] for s in states]) for i in range(len(states[0]))]
-        return [np.stack(thetas)] + fields
-    if task.kind == "minibatches":
-        batches = list(training.minibatches(arrays["x"], arrays["y"], spec["batch_size"],
-                                            seed=spec["seed"]))
-        return [np.concatenate([b[0] for b in batches]).astype(float),
-                np.concatenate([b[1] for b in batches]).astype(float),
-                np.array([len(b[1]) for b in batches], dtype=float)]
-    if task.kind == "sgd":
-        out = training.sgd_linear_regression(
-            arrays["x"], arrays["y"], arrays["theta0"], lr=spec["lr"],
-            n_epochs=spec["n_epochs"], batch_size=spec["batch_size"], seed=spec["seed"],
-            optimizer=(harness.odd_init, harness.odd_step), batches=harness.fixed_batches)
-        return [np.asarray(out, dtype=float)]
-    raise ValueError(f"unknown kind {task.kind!r}")
+    """The list of float arrays the reference produces for ``case``.
+
+    The harness's own :func:`harness.run_case`, on the reference's functions:
+    a case is called the same way for the student and for the answer.
+    """
+    arrays = {name: np.array(value) for name, value in case.arrays.items()}
+    return harness.run_case(task.kind, REFERENCE, case.spec, arrays)
 
 
+#: The reference's graded functions, by the names the problem sets give them.
 REFERENCE = {
     name: getattr(module, name)
     for module, names in [
-        (errors, ["residuals", "signed_error", "absolute_error", "squared_error", "grid_loss"]),
+        (residuals, ["residuals", "signed_error", "absolute_error", "squared_error", "grid_loss"]),
         (losses, ["mae", "mae_grad", "mse", "mse_grad", "huber", "huber_grad",
                   "cross_entropy", "kl_divergence", "softmax_cross_entropy",
                   "softmax_cross_entropy_grad"]),
@@ -149,6 +127,8 @@ REFERENCE = {
     ]
     for name in names
 }
+REFERENCE.update({f"{name}_{part}": fn for name, pair in optimizers.OPTIMIZERS.items()
+                  for part, fn in zip(("init", "step"), pair)})
 
 
 # -------------------------------------------------------- case builders
@@ -519,11 +499,14 @@ def _visible_case(kind_spec, arrays):
 
 def _tasks():
     t = {}
+    ps = ""
 
     def add(task):
-        t[task.grade_id] = task
+        if task.grade_id in t:
+            raise ValueError(f"grade_id {task.grade_id!r} is in the table twice")
+        t[task.grade_id] = dataclasses.replace(task, ps=ps)
 
-    # ---- ps1
+    ps = "ps1"
     add(Task("residuals_of_a_line", ("residuals",), "call", 1, (
         check_call("residuals", ([1.0, 2.0], [3.0, 5.0], 2.0, 1.0), [0.0, 0.0],
                    "identity: the line 2 x + 1 passes through (1, 3) and (2, 5)"),
@@ -555,7 +538,7 @@ def _tasks():
                          "mean of r**2)", _first),)),
     ), _grid_hidden))
 
-    # ---- ps2
+    ps = "ps2"
     y_t, y_p = [1.0, 2.0, 3.0], [2.0, 2.0, 0.0]   # r = [1, 0, -3]
     add(Task("mae_value", ("mae",), "call", 1, (
         check_call("mae", (y_t, y_t), 0.0, "identity: equal inputs cost nothing"),
@@ -624,7 +607,7 @@ def _tasks():
                    "softmax is [1, 0] for the label 1: [1, 0] - [0, 1]"),
     ), _softmax_hidden("softmax_cross_entropy_grad")))
 
-    # ---- ps3
+    ps = "ps3"
     add(Task("gd_step_rule", ("gd_init", "gd_step"), "optimizer", 2, (
         check_optimizer("gd", [1.0, -2.0], 2.0, 0.0, {}, 1, [0.98, -1.96],
                         "g = 2 theta = [2, -4]; theta - 0.01 g = [0.98, -1.96]"),
@@ -666,23 +649,23 @@ def _tasks():
                    "eigenvalues 1 and 3 (vectors [1, -1] and [1, 1]): 2 / 3"),
     ), _stable_lr_hidden))
 
-    # ---- ps4
+    ps = "ps4"
     theta0 = [1.0, -2.0]
-    for name, points, items in [
-        ("momentum", 2, [
+    for name, grade_id, points, items in [
+        ("momentum", "momentum_update", 2, [
             ({}, 1, [0.98, -1.96], "g = 2 theta = [2, -4]; v = 0.01 g; theta - v",
              {"fields": ("velocity",)}),
             ({"lr": 0.1, "gamma": 0.5}, 2, [0.54, -1.08],
              "v1 = [0.2, -0.4], theta1 = [0.8, -1.6]; "
              "v2 = 0.5 v1 + 0.1 (2 theta1) = [0.26, -0.52], theta2 = [0.54, -1.08]"),
         ]),
-        ("nag", 2, [
+        ("nag", "nag_update", 2, [
             ({}, 1, [0.98, -1.96], "v = 0 at first, so the look-ahead is theta: as momentum"),
             ({"lr": 0.1, "gamma": 0.5}, 2, [0.56, -1.12],
              "v1 = [0.2, -0.4], theta1 = [0.8, -1.6]; look-ahead theta1 - 0.5 v1 = [0.7, -1.4]; "
              "v2 = [0.1, -0.2] + 0.1 (2 [0.7, -1.4]) = [0.24, -0.48], theta2 = [0.56, -1.12]"),
         ]),
-        ("adagrad", 2, [
+        ("adagrad", "adagrad_update", 2, [
             ({"lr": 0.1, "eps": 0.0}, 1, [0.9, -1.9],
              "G = g^2, so the first step is lr g / |g| = 0.1 sign(g)"),
             ({"lr": 0.1, "eps": 0.0}, 2, [0.9 - 0.18 / np.sqrt(4 + 3.24),
@@ -690,25 +673,25 @@ def _tasks():
              "g1 = [2, -4], theta1 = [0.9, -1.9]; g2 = [1.8, -3.8], G2 = [4 + 3.24, 16 + 14.44]"),
             ({"lr": 0.1, "eps": 1e-4}, 2, None, "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
-        ("rmsprop", 2, [
+        ("rmsprop", "rmsprop_update", 2, [
             ({"lr": 0.01, "eps": 0.0}, 1, [1.0 - 0.01 / np.sqrt(0.1), -2.0 + 0.01 / np.sqrt(0.1)],
              "G = 0.1 g^2, so the step is lr g / (|g| sqrt(0.1)) = 0.01 sign(g) / sqrt(0.1)"),
             ({"lr": 0.01, "gamma": 0.5, "eps": 1e-4}, 3, None,
              "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
-        ("adadelta", 3, [
+        ("adadelta", "adadelta_update", 3, [
             ({"eps": 1e-6}, 1, [1.0 - 1e-3 / np.sqrt(0.05 * 4 + 1e-6) * 2,
                                 -2.0 + 1e-3 / np.sqrt(0.05 * 16 + 1e-6) * 4],
              "s = 0, so the step is sqrt(eps) / sqrt(0.05 g^2 + eps) g with sqrt(1e-6) = 1e-3"),
             ({"gamma": 0.9, "eps": 1e-4}, 3, None,
              "three steps: from the second on, s holds the squared steps taken so far", {}),
         ]),
-        ("adam", 3, [
+        ("adam", "adam_bias_correction", 3, [
             ({"lr": 0.1, "eps": 0.0}, 1, [0.9, -1.9],
              "bias correction makes m_hat = g and v_hat = g^2: the first step is lr sign(g)"),
             ({"lr": 0.1, "eps": 1e-4}, 3, None, "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
         ]),
-        ("nadam", 3, [
+        ("nadam", "nadam_update", 3, [
             ({"lr": 0.1, "eps": 0.0}, 1, [0.81, -1.81],
              "m_hat = g, v_hat = g^2: lr (0.9 g + 0.1 g / 0.1) / |g| = 0.19 sign(g)"),
             ({"lr": 0.1, "eps": 1e-4}, 3, None, "three steps with " + "gradients of about 0.01: g**2 is as small as eps = 1e-4, so where eps sits matters", {"a": 0.01}),
@@ -720,16 +703,30 @@ def _tasks():
             stated = None if expect is None else [float(v) for v in expect]
             built.append(check_optimizer(name, theta0, extra.get("a", 2.0), 0.0, hyper,
                                          n_steps, stated, why, extra.get("fields", ())))
-        add(Task(f"{name}_update", (f"{name}_init", f"{name}_step"), "optimizer", points,
+        add(Task(grade_id, (f"{name}_init", f"{name}_step"), "optimizer", points,
                  tuple(built), _optimizer_hidden(name), atol=1e-12))
-    t["adam_bias_correction"] = dataclasses.replace(t.pop("adam_update"),
-                                                    grade_id="adam_bias_correction")
     return t
 
 
 TASKS: dict[str, Task] = _tasks()
 
 
-def tasks_of(functions):
-    """The tasks whose functions are all in ``functions``, in table order."""
-    return [t for t in TASKS.values() if set(t.functions) <= set(functions)]
+def tasks_in(ps):
+    """The tasks of problem set ``ps``, in the order its notebook shows them."""
+    return [task for task in TASKS.values() if task.ps == ps]
+
+
+def task_of(cell):
+    """The :class:`Task` of an autograded test cell; None for any other cell."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+        return None
+    if meta.get("grade_id") not in TASKS:
+        raise ValueError(f"test cell {meta.get('grade_id')!r} has no entry in "
+                         "grading/cases.py TASKS")
+    return TASKS[meta["grade_id"]]
+
+
+def tasks_of(nb):
+    """The tasks of a notebook's autograded test cells, in notebook order."""
+    return [task for task in map(task_of, nb.cells) if task is not None]

@@ -93,11 +93,13 @@ def diagnose(task, results, failed):
                            "with " + "; ".join(parts) + ".", tuple(ranked))
 
 
-def record(task, verdict, found):
+def record(task, verdict):
     """What the feedback summary and the class report read, kept in a failing cell's metadata."""
-    v_failed, n_visible, h_failed, n_hidden, problem = verdict
-    return {"function": task.label, "passed": n_visible + n_hidden - v_failed - h_failed,
-            "cases": n_visible + n_hidden, "problem": problem,
+    cases = verdict.n_visible + verdict.n_hidden
+    found = verdict.diagnosis
+    return {"function": task.label,
+            "passed": cases - verdict.visible_failed - verdict.hidden_failed,
+            "cases": cases, "problem": verdict.problem,
             "diagnosis": found.as_dict() if found else None,
             "section": confusions.link(task.grade_id)}
 

@@ -14,7 +14,7 @@ else the process did (its exit code and output are only used to say
 Contract, kept stable for the grader:
 
     run_isolated(argv, *, cwd, timeout, stdin_bytes=b"", files=None,
-                 outputs=None) -> subprocess.CompletedProcess
+                 outputs=None) -> Isolated
 
 - ``argv``: list of str; ``argv[0]`` is an absolute interpreter path.
 - ``cwd``: the grader's folder (str or Path) that holds the run's files.
@@ -25,12 +25,14 @@ Contract, kept stable for the grader:
   the grader's.  Without them, ``cwd`` is the process's writable
   working folder.
 - ``timeout``: seconds of wall time; when it passes the whole sandbox
-  is killed and the result has ``returncode == -9`` and ``b"timeout"``
-  in ``stderr``.  Never raises ``TimeoutExpired``.
+  is killed and the result has ``timed_out`` set (and ``returncode ==
+  -9``).  Never raises ``TimeoutExpired``.
 - ``stdin_bytes``: fed to the process's stdin.
-- Returns a ``CompletedProcess`` with ``stdout``/``stderr`` as bytes,
-  each cut to its last 256 kB (read as it comes, so megabytes of
-  output cost the grader no memory).
+- Returns an :class:`Isolated`: ``returncode``, ``timed_out``, and
+  ``stdout``/``stderr`` as bytes, each cut to its last 256 kB (read as it
+  comes, so megabytes of output cost the grader no memory).  Those bytes
+  are the student's: whether the run timed out is known from here, never
+  read from them.
 
 The process runs in the bubblewrap sandbox of :mod:`grading.sandbox`:
 no network, uid 65534, its own PID namespace, limits on memory, CPU
@@ -47,6 +49,7 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from . import sandbox
 
@@ -61,6 +64,16 @@ ISOLATED_LIMITS = dict(
     open_files=128,
     tmp_bytes=32 * 1024**2,
 )
+
+
+class Isolated(NamedTuple):
+    """How one isolated run ended; ``stdout`` and ``stderr`` are the student's to write."""
+
+    args: list
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool
 
 
 def _drain(pipe, keep: collections.deque) -> None:
@@ -132,8 +145,5 @@ def run_isolated(argv, *, cwd, timeout, stdin_bytes=b"", files=None, outputs=Non
     for thread in threads:
         # the pipes close when the sandbox is gone (PID namespace)
         thread.join(timeout=5)
-    stdout = b"".join(outs[0])[-_OUTPUT_LIMIT:]
-    stderr = b"".join(outs[1])[-_OUTPUT_LIMIT:]
-    if timed_out:
-        stderr += b"\ntimeout: killed after %.1f s" % timeout
-    return subprocess.CompletedProcess(argv, returncode, stdout, stderr)
+    return Isolated(argv, returncode, b"".join(outs[0])[-_OUTPUT_LIMIT:],
+                    b"".join(outs[1])[-_OUTPUT_LIMIT:], timed_out)

@@ -50,15 +50,18 @@ hostile submission from stopping the run:
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import stat
 import subprocess
 import tempfile
+from queue import Empty
 from time import monotonic
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import channel_socket_types
 from jupyter_client.manager import AsyncKernelManager
@@ -84,8 +87,18 @@ def without_hidden_tests(source: str) -> str:
     return HIDDEN.sub("", source)
 
 
+_MONITORS = itertools.count()
+OUTPUT_CHANNELS = ("iopub", "shell")    # where a student's code can make a message large
+
+
 class BoundedSockets:
-    """Sockets to the kernel that refuse large messages and long queues."""
+    """Sockets to the kernel that refuse large messages and long queues.
+
+    ZMQ drops a connection whose peer sends more than ``MAX_MESSAGE_BYTES``
+    in one message, with the message, and does not reconnect. A monitor on
+    each socket sees the drop, so that the client can open the channel
+    again and the cut is named like any other (``reopen_refused``).
+    """
 
     def _create_connected_socket(self, channel, identity=None):
         # jupyter_client's own, with two limits set before connecting
@@ -93,6 +106,16 @@ class BoundedSockets:
         sock.linger = 1000
         sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         sock.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+        address = f"inproc://lossopt-monitor-{next(_MONITORS)}"
+        sock.monitor(address, zmq.EVENT_DISCONNECTED)
+        # made by the same context, so that its destroy() closes this socket too;
+        # read through a plain (not asyncio) view of it, without waiting
+        owner = self.context.socket(zmq.PAIR)
+        owner.linger = 0
+        owner.connect(address)
+        self.close_monitors(channel)
+        self._monitors = {**getattr(self, "_monitors", {}),
+                          channel: (owner, zmq.Socket.shadow(owner.underlying))}
         if identity:
             sock.identity = identity
         if getattr(self, "curve_publickey", None) is not None:
@@ -101,9 +124,41 @@ class BoundedSockets:
         sock.connect(self._make_url(channel))
         return sock
 
+    def dropped_channels(self) -> list[str]:
+        """The channels whose connection was dropped since the last call."""
+        dropped = []
+        for channel, (owner, monitor) in getattr(self, "_monitors", {}).items():
+            while not owner.closed and monitor.poll(0):
+                recv_monitor_message(monitor)
+                dropped.append(channel)
+        return dropped
+
+    def close_monitors(self, *channels) -> None:
+        """Close the monitors of ``channels`` (all when none is named)."""
+        monitors = getattr(self, "_monitors", {})
+        for channel in channels or list(monitors):
+            if channel in monitors:
+                monitors.pop(channel)[0].close()
+
 
 class SandboxedKernelClient(BoundedSockets, AsyncKernelClient):
     """The client nbclient talks to the sandboxed kernel with."""
+
+    def reopen_refused(self) -> int:
+        """Open again each channel a too-large message closed; how many were."""
+        dropped = [c for c in self.dropped_channels() if c in OUTPUT_CHANNELS]
+        for channel in set(dropped):
+            self.close_monitors(channel)
+            old = getattr(self, f"_{channel}_channel")
+            if old is not None:
+                old.close()
+            setattr(self, f"_{channel}_channel", None)
+            getattr(self, f"{channel}_channel").start()   # the property connects anew
+        return len(dropped)
+
+    def stop_channels(self):
+        self.close_monitors()      # first: an open socket would keep the context from ending
+        super().stop_channels()
 
 
 class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
@@ -144,9 +199,8 @@ class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
         if not self._sandbox:
             return sandbox.wrap(cmd, self._launch_args["cwd"], sandbox=False)
-        # the kernel (uid 65534) must read the key in the connection file
-        os.chown(self.connection_file, sandbox.sandbox_uid(),
-                 sandbox.sandbox_uid())
+        # the kernel (as root: uid 65534) must read the key in the connection file
+        sandbox.give_to_sandbox(self.connection_file)
         os.chmod(self.connection_file, stat.S_IRUSR)
         return sandbox.wrap(
             cmd, None, sandbox=True,
@@ -171,6 +225,7 @@ class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
             process.wait()
 
     async def _async_cleanup_resources(self, restart=False):
+        self.close_monitors()
         await super()._async_cleanup_resources(restart=restart)
         if not restart and self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
@@ -237,6 +292,26 @@ class SandboxedExecute(Execute):
         left = max(1, int(self._deadline - monotonic()))
         return left if timeout is None else min(timeout, left)
 
+    def _count_refused(self) -> int:
+        """Messages refused during this cell so far."""
+        client = getattr(self, "kc", None)
+        if hasattr(client, "reopen_refused"):
+            self._refused += client.reopen_refused()
+        return self._refused
+
+    def _answers(self, timeout: float = 5) -> bool:
+        """Whether the kernel replies on its shell channel (it does only between cells)."""
+        asked = self.kc.kernel_info()
+        deadline = monotonic() + timeout
+        try:
+            while True:
+                reply = run_sync(self.kc.get_shell_msg)(
+                    timeout=max(0.1, deadline - monotonic()))
+                if reply["parent_header"].get("msg_id") == asked:
+                    return True
+        except Empty:
+            return False
+
     def _stop(self, reason: str) -> None:
         self.log.warning("Stopping the notebook: %s", reason)
         self._stopped = reason
@@ -257,15 +332,27 @@ class SandboxedExecute(Execute):
         self._out_chars = 0
         source = cell.source
         cell.source = without_hidden_tests(source)
+        self._refused = 0
+        self._count_refused()       # what was dropped before this cell is not its doing
+        self._refused = 0
         try:
             return super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
+            # A refused message takes what follows it on its channel (the reply, the
+            # kernel's "idle"): nbclient then waits in vain. A kernel that answers now
+            # is idle: go on.
+            if self._count_refused() and self._answers():
+                return cell, resources
             self._stop("a cell ran out of time and ignored the interrupt")
         except DeadKernelError:
             self._stop("the kernel died (memory, CPU time or a crash)")
         finally:
             cell.source = source
             _trim(cell, self.max_output_chars)
+            if self._count_refused() and self._stopped is None:
+                cell.outputs = [new_output("stream", name="stdout", text=(
+                    f"\n{CUT_NOTE} a message of more than {MAX_MESSAGE_BYTES // 1024**2} MB "
+                    "was refused]\n"))] + list(cell.get("outputs", []))
         cell.outputs = list(cell.get("outputs", [])) + [_error(self._stopped)]
         return cell, resources
 

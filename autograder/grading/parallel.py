@@ -2,14 +2,8 @@
 
 ``python -m grading autograde ps4 --jobs N`` (see ``__main__``) comes here.
 
-- **The config is checked first.**  nbgrader loads ``nbgrader_config.py``
-  and, when the file raises, only logs the error and grades with its
-  defaults: nbgrader's own ``Execute``, the student's code unconfined, the
-  hidden tests in the student's kernel.  :func:`load_config` loads the
-  config the way nbgrader does (every Jupyter config folder, then the
-  course folder) and :func:`check_config` refuses it unless its
-  ``Autograde.autograde_preprocessors`` hold ``SandboxedExecute`` and
-  ``OutOfKernelVerdict`` and no plain ``Execute``.
+- **The config is checked first** (``grading.config_check``), before any
+  student code runs, and again in each worker.
 - **Workers.**  N worker processes (``spawn``: nothing of this process is
   inherited) each load the config once and grade student after student
   through nbgrader's Python API, so nbgrader's start-up is paid once per
@@ -31,7 +25,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -44,124 +37,14 @@ import time
 from pathlib import Path
 
 import nbformat
+from lossopt.cpus import usable_cpus
 
-from . import intake
+from . import intake, sandbox
+from .config_check import UnsafeConfig, checked_api
 
 STATE_FILE = Path("autograded") / ".graded-hashes.json"
-REQUIRED = ("grading.kernel.SandboxedExecute", "grading.verdict.OutOfKernelVerdict")
 LOCKED = "database is locked"
 LOCK_RETRIES = 5
-
-
-class UnsafeConfig(ValueError):
-    """The loaded nbgrader config would grade without the sandbox or the verdict."""
-
-
-# ------------------------------------------------------------ the config
-
-
-@contextlib.contextmanager
-def _cwd(folder):
-    before = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-def load_config(root):
-    """The config nbgrader itself would use when run from ``root``.
-
-    Like ``nbgrader autograde``: every Jupyter config folder, then
-    ``root/nbgrader_config.py``; a file that raises is logged and skipped.
-    Returns ``(config, errors)``, ``errors`` the text of those logged errors.
-    """
-    import logging
-
-    from nbgrader.apps.baseapp import NbGrader
-
-    records = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            if record.levelno >= logging.WARNING and record.exc_info:
-                error = record.exc_info[1]
-                records.append(f"{record.getMessage()}: {type(error).__name__}: {error}")
-
-    root = Path(root).resolve()
-    app = NbGrader()
-    handler = Keep()
-    app.log.addHandler(handler)
-    try:
-        with _cwd(root):
-            app.load_config_file()
-    finally:
-        app.log.removeHandler(handler)
-    config = app.config
-    config.CourseDirectory.root = str(root)
-    return config, records
-
-
-def _name(item):
-    if isinstance(item, str):
-        return item
-    return f"{item.__module__}.{item.__qualname__}"
-
-
-def check_config(config, errors=(), where="nbgrader_config.py"):
-    """Raise :class:`UnsafeConfig` unless autograding is sandboxed and out-of-kernel."""
-    from nbgrader.preprocessors import Execute
-    from traitlets.utils.importstring import import_item
-
-    if "autograde_preprocessors" in config.Autograde:
-        items = list(config.Autograde.autograde_preprocessors)
-    else:
-        items = []
-    names = [_name(item) for item in items]
-    why = ""
-    if errors:
-        why = " Loading the config failed: " + "; ".join(errors)
-    missing = [name for name in REQUIRED if name not in names]
-    if not items:
-        raise UnsafeConfig(
-            f"refusing to grade: {where} sets no c.Autograde.autograde_preprocessors, so "
-            "nbgrader would run student code unsandboxed with its default Execute and "
-            f"no out-of-kernel verdict.{why}")
-    if missing:
-        raise UnsafeConfig(
-            f"refusing to grade: c.Autograde.autograde_preprocessors in {where} lacks "
-            f"{' and '.join(missing)}, so student code would run unsandboxed or be "
-            f"judged inside its own kernel.{why}")
-    for item, name in zip(items, names):
-        try:
-            cls = import_item(item) if isinstance(item, str) else item
-        except Exception as error:
-            raise UnsafeConfig(f"refusing to grade: preprocessor {name} in {where} "
-                               f"cannot be imported ({error})") from None
-        if isinstance(cls, type) and issubclass(cls, Execute) and name != REQUIRED[0]:
-            raise UnsafeConfig(
-                f"refusing to grade: c.Autograde.autograde_preprocessors in {where} "
-                f"also runs {name}, which executes student code outside the sandbox")
-    if names.index(REQUIRED[0]) > names.index(REQUIRED[1]):
-        raise UnsafeConfig(f"refusing to grade: in {where}, OutOfKernelVerdict must come "
-                           "after SandboxedExecute (it replaces the kernel's test outputs)")
-
-
-def checked_api(root, intake=None):
-    """nbgrader's API on the checked config of the course at ``root``.
-
-    ``intake``: a private folder that nbgrader reads submissions from
-    instead of ``submitted/`` (see :func:`grade_one`).
-    """
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config, errors = load_config(root)
-    check_config(config, errors, where=str(Path(root).resolve() / "nbgrader_config.py"))
-    if intake is not None:
-        config.CourseDirectory.submitted_directory = str(Path(intake).resolve())
-    return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
 # ---------------------------------------------------- what needs grading
@@ -287,6 +170,29 @@ def cut_outputs(path):
     return sum(CUT_NOTE in str(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
 
 
+def failure_reason(result):
+    """The exception that made nbgrader's autograde fail, from its log.
+
+    nbgrader's own error only says "Please see the above traceback": the
+    cause is the last line of the last traceback in the captured log (the
+    one least indented in its block, below the frames and their code).
+    """
+    lines = (result.get("log") or "").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last)" in line]
+    if starts:
+        block = []
+        for line in lines[starts[-1] + 1:]:
+            if line.startswith("["):       # the next log record
+                break
+            if line.strip():
+                block.append(line)
+        if block:
+            indent = min(len(line) - len(line.lstrip()) for line in block)
+            return [line for line in block if len(line) - len(line.lstrip()) == indent][-1].strip()
+    last = (result.get("error") or "").strip().splitlines()[-1:]
+    return last[0] if last else "unknown error"
+
+
 def grade_one(api, root, ps, student):
     """Grade one submission; return ``(problem, notes)``.
 
@@ -334,8 +240,7 @@ def grade_one(api, root, ps, student):
     finally:
         shutil.rmtree(staged.parent, ignore_errors=True)
     if not result["success"]:
-        last = error.strip().splitlines()[-1:] or ["unknown error"]
-        return zero(last[0])
+        return zero(failure_reason(result))
     for name in notebook_names(root, ps):
         cut = cut_outputs(root / "autograded" / student / ps / name)
         if cut:
@@ -350,6 +255,9 @@ def worker(root, ps, uid, tasks, results, number):
     with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
         try:
             api = checked_api(root, intake=private)
+        except UnsafeConfig as error:
+            results.put(("unsafe", number, None, str(error), 0.0, []))
+            return
         except Exception as error:
             results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0, []))
             return
@@ -369,14 +277,6 @@ def graded(api, root, ps, student):
         return grade_one(api, root, ps, student)
     except Exception as error:
         return f"{type(error).__name__}: {error}", []
-
-
-def usable_cpus():
-    """The CPUs this process may run on (fewer than the machine's in a limited container)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:      # not on Linux
-        return os.cpu_count() or 1
 
 
 def worker_uids(jobs):
@@ -425,8 +325,10 @@ def run_workers(root, ps, students, jobs, on_result):
                         on_result(student, "not graded: every grader worker stopped", 0.0, [])
                     left.clear()
                 continue
+            if kind == "unsafe":
+                raise UnsafeConfig(problem)
             if kind == "dead":
-                raise UnsafeConfig(problem) if "refusing" in problem else RuntimeError(problem)
+                raise RuntimeError(problem)
             if kind == "start":
                 current[number] = student
             else:
@@ -447,6 +349,7 @@ def autograde(root, ps, students=None, jobs=None, force=False):
 
     root = Path(root).resolve()
     api = checked_api(root)      # refuses before any student code runs
+    print(sandbox.current_mode().describe())    # refuses before the gradebook is read
     db_url = api.coursedir.db_url
     submitted = root / "submitted"
     # a linked folder is found too (and refused by grade_one), never followed

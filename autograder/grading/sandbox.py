@@ -26,23 +26,38 @@ What the confined process sees:
 - nothing else: not the course directory, not the gradebook, not
   ``solutions/``, not other students' folders.
 
-The process runs as uid/gid 65534 with no capabilities and
-``no_new_privs``, under limits on address space, CPU time, process
-count (threads count too), file size and open files.  The limits are
-set after the drop to uid 65534, because root ignores RLIMIT_NPROC.
+The process runs with no capabilities and ``no_new_privs``, under
+limits on address space, CPU time, process count (threads count too),
+file size and open files.  How it is confined depends on who grades,
+decided once per process by :func:`current_mode`:
 
-When ``bwrap`` is missing, :func:`check_available` refuses, unless
-the instructor sets ``LOSSOPT_UNSANDBOXED=1`` to grade unconfined on
-purpose (then only the resource limits apply, via ``prlimit``).
+- ``root``: bwrap as root, then ``setpriv`` drops to uid/gid 65534
+  (``LOSSOPT_SANDBOX_UID``) before ``prlimit``, because root ignores
+  RLIMIT_NPROC;
+- ``user`` (a normal user, where user namespaces exist): bwrap with
+  ``--unshare-user``.  There is no other uid to drop to, so the process
+  keeps the grader's uid outside the namespace; the kernel counts
+  RLIMIT_NPROC per user namespace (Linux >= 5.14), so the process limit
+  counts the sandbox's own processes.  Where a systemd user session
+  offers it, the whole sandbox also runs in a transient cgroup scope
+  (``systemd-run --user --scope -p MemoryMax=... -p TasksMax=...``);
+- ``unsandboxed``: only when the instructor sets ``LOSSOPT_UNSANDBOXED=1``
+  (then only the resource limits apply, via ``prlimit``).
+
+When no sandbox can start, :func:`current_mode` raises
+:class:`SandboxUnavailable` with the reason.  ``PROTECTIONS`` says what
+holds in each mode (the README's table is made from the same facts).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import os
 import shutil
 import site
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -91,8 +106,56 @@ BASE_ENV = {
 PASSED_ENV = ("NBGRADER_EXECUTION", "LOSSOPT_STATIC_FIGURES")
 
 
+ROOT, USER, UNSANDBOXED = "root", "user", "unsandboxed"
+
+# What holds in each mode, in the order of the README's table.
+PROTECTIONS = {
+    "no network": (ROOT, USER),
+    "course files hidden": (ROOT, USER),
+    "other students hidden": (ROOT, USER),
+    "memory (RLIMIT_AS)": (ROOT, USER, UNSANDBOXED),
+    "CPU time": (ROOT, USER, UNSANDBOXED),
+    "file size": (ROOT, USER, UNSANDBOXED),
+    "processes": (ROOT, USER),
+    "uid separation": (ROOT,),
+}
+
+
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing and unsandboxed grading was not asked for."""
+    """No sandbox can start here and unsandboxed grading was not asked for."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    """How student code is confined in this process (see the module doc).
+
+    name: ``ROOT``, ``USER`` or ``UNSANDBOXED``.
+    cgroup: the sandbox also runs in a systemd user scope (``USER`` only).
+    """
+
+    name: str
+    cgroup: bool = False
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.name != UNSANDBOXED
+
+    def holds(self) -> list[str]:
+        held = [what for what, modes in PROTECTIONS.items() if self.name in modes]
+        if self.cgroup:
+            held.append("cgroup memory and tasks")
+        return held
+
+    def describe(self) -> str:
+        """One line: the mode and what it protects."""
+        lacks = [what for what, modes in PROTECTIONS.items() if self.name not in modes]
+        if self.name == USER and not self.cgroup:
+            lacks.append("cgroups (no systemd user session)")
+        how = {ROOT: f"bubblewrap as root, student code as uid {sandbox_uid()}",
+               USER: "bubblewrap in a user namespace (you are not root)",
+               UNSANDBOXED: f"NO sandbox ({UNSANDBOXED_ENV}=1)"}[self.name]
+        line = f"sandbox: {how}; holds: {', '.join(self.holds())}"
+        return line + (f"; not: {', '.join(lacks)}" if lacks else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,22 +231,25 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def check_available() -> bool:
-    """Return True to sandbox, False to run unconfined on request.
+def _probe(argv) -> str | None:
+    """None when ``argv`` runs and exits 0, else why not (its last line of stderr)."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit code {done.returncode}"
 
-    Raise SandboxUnavailable, saying why, when bwrap is missing and the
-    instructor did not ask for unsandboxed grading.
-    """
-    if unsandboxed_requested():
-        warnings.warn(
-            f"{UNSANDBOXED_ENV}=1: student code runs WITHOUT the sandbox "
-            "(it can read the gradebook, solutions/ and your home).",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return False
-    missing = [name for name in ("bwrap", "setpriv", "prlimit")
-               if shutil.which(name) is None]
+
+@functools.lru_cache(maxsize=None)
+def _decide(unsandboxed: bool, euid: int, path: str) -> Mode:
+    if unsandboxed:
+        return Mode(UNSANDBOXED)
+    needed = ("bwrap", "prlimit") + (("setpriv",) if euid == 0 else ())
+    missing = [name for name in needed if shutil.which(name, path=path) is None]
     if missing:
         raise SandboxUnavailable(
             "refusing to grade: " + ", ".join(missing) + " not found. "
@@ -192,13 +258,51 @@ def check_available() -> bool:
             "`make system-packages`). To grade without the sandbox "
             f"anyway, set {UNSANDBOXED_ENV}=1."
         )
-    if os.geteuid() != 0:
+    if euid == 0:
+        return Mode(ROOT)
+    bwrap = shutil.which("bwrap", path=path)
+    why = _probe([bwrap, "--unshare-user", "--unshare-net", "--unshare-pid",
+                  "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                  "--", "/bin/true"])
+    if why is not None:
         raise SandboxUnavailable(
-            "refusing to grade: the sandbox drops to uid 65534 with "
-            "setpriv, which needs root (the grader runs as root in CI). "
-            f"To grade without the sandbox, set {UNSANDBOXED_ENV}=1."
+            "refusing to grade: you are not root and bubblewrap cannot make a "
+            f"user namespace here ({why}). Grade as root, or enable unprivileged "
+            "user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+            "user.max_user_namespaces > 0). To grade without the sandbox "
+            f"anyway, set {UNSANDBOXED_ENV}=1."
         )
-    return True
+    systemd_run = shutil.which("systemd-run", path=path)
+    cgroup = systemd_run is not None and _probe(
+        [systemd_run, "--user", "--scope", "--quiet", "--collect",
+         "-p", "MemoryMax=64M", "-p", "TasksMax=8", "--", "/bin/true"]) is None
+    return Mode(USER, cgroup=cgroup)
+
+
+def current_mode() -> Mode:
+    """The sandbox mode of this process, probed once per setting.
+
+    Raise SandboxUnavailable, saying why, when no sandbox can start and
+    the instructor did not ask for unsandboxed grading.
+    """
+    return _decide(unsandboxed_requested(), os.geteuid(), os.environ.get("PATH", os.defpath))
+
+
+def check_available() -> bool:
+    """Return True to sandbox, False to run unconfined on request.
+
+    Raise SandboxUnavailable, saying why, when no sandbox can start and the
+    instructor did not ask for unsandboxed grading.
+    """
+    mode = current_mode()
+    if not mode.sandboxed:
+        warnings.warn(
+            f"{UNSANDBOXED_ENV}=1: student code runs WITHOUT the sandbox "
+            "(it can read the gradebook, solutions/ and your home).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return mode.sandboxed
 
 
 def _python_dirs() -> list[Path]:
@@ -261,7 +365,9 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
         workdir = Path(workdir).resolve()
         if not workdir.is_dir():
             raise ValueError(f"working folder {workdir} is not a directory")
-    args = [
+    # as root, a user namespace would leave no uid to drop to (see drop_args)
+    args = [] if current_mode().name == ROOT else ["--unshare-user"]
+    args += [
         "--unshare-pid", "--unshare-net", "--unshare-ipc",
         "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session",
@@ -281,10 +387,14 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
         args += ["--ro-bind", str(path), str(path)]
         mounts.append(path)
     lossopt = package_dir("lossopt")
+    env = dict(BASE_ENV)
     if lossopt is not None and not _covered(lossopt, mounts):
         args += _parents_0755(lossopt, made)
         args += ["--ro-bind", str(lossopt), str(lossopt)]
         mounts.append(lossopt)
+        # the grader's copy first: an editable install of another checkout
+        # would otherwise point the kernel at a folder that is not mounted
+        env["PYTHONPATH"] = str(lossopt.parent)
     for path in map(lambda p: Path(p).resolve(), ro_binds):
         args += _parents_0755(path, made)
         args += ["--ro-bind", str(path), str(path)]
@@ -305,7 +415,6 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
                     raise ValueError(f"scratch file name {name!r} must be a plain name")
                 args += [binding, str(Path(host).resolve()), f"{SCRATCH}/{name}"]
     args += ["--chdir", str(workdir or SCRATCH), "--clearenv"]
-    env = dict(BASE_ENV)
     env["PATH"] = f"{Path(sys.executable).parent}:/usr/bin:/bin"
     for name in PASSED_ENV:
         if name in os.environ:
@@ -316,24 +425,50 @@ def bwrap_args(workdir, *, limits: Limits = DEFAULT_LIMITS,
 
 
 def drop_args(limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """setpriv to uid 65534, then prlimit (root ignores RLIMIT_NPROC)."""
+    """What runs inside bwrap before the command: the drop, then the limits.
+
+    As root: setpriv to the sandbox uid, then prlimit (root ignores
+    RLIMIT_NPROC).  In a user namespace there is no uid to drop to, and
+    bwrap has already dropped every capability: prlimit alone.
+    """
+    limit = ["prlimit", *limits.prlimit_args(), "--"]
+    if current_mode().name != ROOT:
+        return limit
     uid = sandbox_uid()
     return [
         "setpriv",
         f"--reuid={uid}", f"--regid={uid}",
         "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-        "--no-new-privs", "--",
-        "prlimit", *limits.prlimit_args(), "--",
+        "--no-new-privs", "--", *limit,
     ]
 
 
+def scope_args(limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """systemd-run before bwrap: a cgroup scope for the whole sandbox, where one is offered."""
+    if not current_mode().cgroup:
+        return []
+    memory = limits.memory_bytes + limits.tmp_bytes     # the tmpfs is memory too
+    return [shutil.which("systemd-run"), "--user", "--scope", "--quiet", "--collect",
+            "-p", f"MemoryMax={memory}", "-p", "MemorySwapMax=0",
+            "-p", f"TasksMax={limits.processes}", "--"]
+
+
+def give_to_sandbox(path) -> None:
+    """Let the confined process write ``path`` (as root: chown it to the sandbox uid).
+
+    In a user namespace the process is the grader's own uid: nothing to do.
+    """
+    if current_mode().name == ROOT:
+        uid = sandbox_uid()
+        os.chown(path, uid, uid)
+
+
 def prepare_workdir(workdir) -> None:
-    """Let uid 65534 write the working folder (and nothing above it)."""
+    """Let the sandbox write the working folder (and nothing above it)."""
     workdir = Path(workdir)
-    uid = sandbox_uid()
     for path in [workdir, *workdir.rglob("*")]:
         if not path.is_symlink():
-            os.chown(path, uid, uid)
+            give_to_sandbox(path)
 
 
 def wrap(argv, workdir, *, limits: Limits = DEFAULT_LIMITS,
@@ -354,10 +489,9 @@ def wrap(argv, workdir, *, limits: Limits = DEFAULT_LIMITS,
         return ["prlimit", *limits.prlimit_args(), "--", *argv]
     if workdir is not None:
         prepare_workdir(workdir)
-    uid = sandbox_uid()
     for host in (scratch_outputs or {}).values():
-        os.chown(host, uid, uid)       # the one file the process may write
-    return [bwrap_path(), *bwrap_args(workdir, limits=limits,
+        give_to_sandbox(host)          # the one file the process may write
+    return [*scope_args(limits), bwrap_path(), *bwrap_args(workdir, limits=limits,
                                       ro_binds=ro_binds, rw_binds=rw_binds,
                                       ro_files=ro_files, scratch_files=scratch_files,
                                       scratch_outputs=scratch_outputs),

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 import numpy as np
@@ -135,49 +136,57 @@ def run_tasks(cells, tasks, *, timeout):
                             outputs=["results.npz"])
         results = _read_results(folder / "results.npz")
         problem = None
-        if proc.returncode != 0:
-            problem = ("it ran out of time" if b"timeout" in proc.stderr[-200:]
-                       else f"the process stopped with exit code {proc.returncode}")
+        if proc.timed_out:
+            problem = "it ran out of time"
+        elif proc.returncode != 0:
+            problem = f"the process stopped with exit code {proc.returncode}"
         return results, problem
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-#: The diagnosis of each task ``judge`` last saw fail, by grade_id (this process only):
-#: read by the preprocessor when it writes that task's failing output.
-DIAGNOSES = {}
+class Verdict(NamedTuple):
+    """How one task fared: failed and total cases, visible and hidden, and why a run failed.
 
-
-def judge(task, results, prefix=None):
-    """(visible_failed, n_visible, hidden_failed, n_hidden) of one task's results.
-
-    A task that fails cases is also diagnosed (``diagnosis.diagnose``), in
-    this trusted process; the result waits in ``DIAGNOSES[task.grade_id]``.
+    ``problem`` says what went wrong with the run (None when it finished);
+    ``diagnosis`` names the confusion a failing function made
+    (``diagnosis.diagnose``), or None.
     """
-    counts = [0, 0, 0, 0]
+
+    visible_failed: int
+    n_visible: int
+    hidden_failed: int
+    n_hidden: int
+    problem: str | None = None
+    diagnosis: object = None
+
+    @property
+    def passed(self):
+        return not self.visible_failed and not self.hidden_failed and self.problem is None
+
+
+def judge(task, results, problem=None):
+    """The :class:`Verdict` on one task's results, diagnosed here, in the trusted process."""
+    counts = {True: [0, 0], False: [0, 0]}     # visible -> [failed, total]
     failed = []
     for c, case in enumerate(task.cases()):
         expected = cases_module.reference_outputs(task, case)
-        ok = True
-        for k, exp in enumerate(expected):
-            got = results.get(f"{task.grade_id}/{c}/{k}")
-            if got is None or not close(got, np.asarray(exp, dtype=float),
-                                        rtol=task.rtol, atol=task.atol):
-                ok = False
-                break
+        ok = all(results.get(f"{task.grade_id}/{c}/{k}") is not None
+                 and close(results[f"{task.grade_id}/{c}/{k}"], np.asarray(exp, dtype=float),
+                           rtol=task.rtol, atol=task.atol)
+                 for k, exp in enumerate(expected))
         if results.get(f"{task.grade_id}/{c}/{len(expected)}") is not None:
             ok = False   # more outputs than the reference: e.g. a state with extra fields
-        slot = 0 if case.visible else 2
-        counts[slot + 1] += 1
-        counts[slot] += 0 if ok else 1
+        counts[case.visible][0] += not ok
+        counts[case.visible][1] += 1
         if not ok:
             failed.append(c)
-    DIAGNOSES[task.grade_id] = diagnosis.diagnose(task, results, failed)
-    return tuple(counts)
+    return Verdict(*counts[True], *counts[False], problem,
+                   diagnosis.diagnose(task, results, failed))
 
 
 def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
-    """Verdicts ``{grade_id: (visible_failed, n_visible, hidden_failed, n_hidden, problem)}``.
+    """``{grade_id: Verdict}`` for ``tasks`` run on the student's ``cells``.
 
     One run for the whole notebook; if it does not finish, each task gets a
     run of its own, so one endless loop costs only its own function.
@@ -190,23 +199,22 @@ def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
             task_results, task_problem = run_tasks(cells, [task], timeout=task_timeout)
         if f"{task.grade_id}/{harness.MUTATED_KEY}" in task_results:
             task_problem = MUTATED
-        verdicts[task.grade_id] = judge(task, task_results) + (task_problem,)
+        verdicts[task.grade_id] = judge(task, task_results, task_problem)
     return verdicts
 
 
 def message(task, verdict):
     """The one line a student reads about a failed test cell."""
-    v_failed, n_visible, h_failed, n_hidden, problem = verdict
     parts = []
-    if v_failed:
-        parts.append(f"{v_failed} of {n_visible} visible cases")
-    if h_failed:
-        parts.append(f"{h_failed} of {n_hidden} hidden cases")
+    if verdict.visible_failed:
+        parts.append(f"{verdict.visible_failed} of {verdict.n_visible} visible cases")
+    if verdict.hidden_failed:
+        parts.append(f"{verdict.hidden_failed} of {verdict.n_hidden} hidden cases")
     text = f"{task.label}: " + " and ".join(parts) + " failed"
-    if problem == MUTATED:
+    if verdict.problem == MUTATED:
         text += f": {MUTATED}"
-    elif problem:
-        text += f" (the run of your code did not finish: {problem})"
+    elif verdict.problem:
+        text += f" (the run of your code did not finish: {verdict.problem})"
     return text
 
 
@@ -230,28 +238,23 @@ class OutOfKernelVerdict(NbGraderPreprocessor):
         return nbformat.read(str(path), as_version=4)
 
     def preprocess(self, nb, resources):
-        graded = [c for c in nb.cells
-                  if c.cell_type == "code" and utils.is_grade(c) and not utils.is_solution(c)]
-        unknown = [c.metadata.nbgrader["grade_id"] for c in graded
-                   if c.metadata.nbgrader["grade_id"] not in cases_module.TASKS]
-        if unknown:
-            raise ValueError(f"test cells {unknown} have no entry in grading/cases.py TASKS")
-        tasks = [cases_module.TASKS[c.metadata.nbgrader["grade_id"]] for c in graded]
+        tasks = cases_module.tasks_of(nb)
         cells = notebook_cells(nb, self._source_notebook(resources))
         verdicts = grade_notebook(cells, tasks, timeout=self.timeout,
                                   task_timeout=self.task_timeout)
-        for cell in graded:
-            task = cases_module.TASKS[cell.metadata.nbgrader["grade_id"]]
+        for cell in nb.cells:
+            task = cases_module.task_of(cell)
+            if task is None:
+                continue
             verdict = verdicts[task.grade_id]
             kernel_error = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-            if verdict[0] == 0 and verdict[2] == 0 and verdict[4] is None:
+            if verdict.passed:
                 cell.outputs = []
                 continue
             lines = [message(task, verdict)]
-            found = DIAGNOSES.get(task.grade_id)
-            if found is not None:
-                lines.append("Diagnosis: " + found.text)
-            cell.metadata["lossopt"] = diagnosis.record(task, verdict, found)
+            if verdict.diagnosis is not None:
+                lines.append("Diagnosis: " + verdict.diagnosis.text)
+            cell.metadata["lossopt"] = diagnosis.record(task, verdict)
             if kernel_error:   # the student's own kernel, on the visible checks only
                 trace = _ANSI.sub("", "\n".join(kernel_error[0].get("traceback", [])))
                 lines += ["", "In this notebook, the visible checks raised:",

@@ -2,9 +2,18 @@
 
 Each entry of ``HOSTILE`` turns the released notebook (every solution a
 stub that raises NotImplementedError) into an attack, so the submission
-deserves 0 points: any point it gets is undeserved.  The attack code
-goes at the top of the first solution cell, where it runs both in the
-nbgrader kernel and in the isolated run that computes the verdicts.
+deserves 0 points: any point it gets is undeserved.
+
+An attack made by :func:`attack` runs at the top of the first solution
+cell, so it acts before every later cell, in the nbgrader kernel and in the
+isolated run that computes the verdicts.  Whatever it obtained for the
+graded functions (the reference's own, or answers its trick should get
+accepted) it puts in ``obtained``; the end of the last solution cell, after
+every stub, makes those the graded functions.  So the day a wall comes
+down (the reference readable, a comparison the grader believes replaced),
+the attack scores and ``test_no_undeserved_point`` goes red: with the
+sandbox off, ``h_import_reference`` scores full marks
+(``test_hostile.py::test_the_reference_attack_scores_if_the_reference_is_reachable``).
 
 ``SLOW`` names the attacks that spend their time limits (loops, bombs);
 the test grades them in a second grader process beside the quick ones.
@@ -15,31 +24,53 @@ from __future__ import annotations
 import copy
 import textwrap
 
-FIRST_SOLUTION = "mae_solution"
+from grading import cases
+
+from hostile.nbcourse import ROOT
+
 MARKER = "lossopt-hostile-escaped"
+# after every stub, what the attack obtained becomes the graded functions
+TAKE_OBTAINED = "globals().update(obtained)"
+# the answer a trick that fools the checks would get accepted: 0 everywhere
+WRONG_ANSWERS = "obtained.update({name: (lambda *a, **k: 0.0) for name in GRADED})"
 
 
 def _cell(nb, grade_id):
-    (cell,) = [c for c in nb.cells
-               if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    (cell,) = [c for c in nb.cells if _meta(c).get("grade_id") == grade_id]
     return cell
 
 
-def prepend(code):
-    """An attack: ``code`` runs before the stub of the first solution cell."""
+def _meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and _meta(cell).get("solution")
+
+
+def graded_functions(nb):
+    """The functions the test cells of ``nb`` grade, by name."""
+    return [name for c in nb.cells if is_test(c) and _meta(c)["grade_id"] in cases.TASKS
+            for name in cases.TASKS[_meta(c)["grade_id"]].functions]
+
+
+def attack(code):
+    """``code`` runs before the first stub; what it puts in ``obtained`` is graded."""
     code = textwrap.dedent(code).strip("\n")
 
     def build(release, source):
         nb = copy.deepcopy(release)
-        cell = _cell(nb, FIRST_SOLUTION)
-        cell.source = code + "\n\n" + cell.source
+        solutions = [c for c in nb.cells if is_solution(c)]
+        first, last = solutions[0], solutions[-1]
+        first.source = (f"GRADED = {graded_functions(nb)!r}\nobtained = {{}}\n"
+                        + code + "\n\n" + first.source)
+        last.source += "\n\n" + TAKE_OBTAINED
         return nb
     return build
 
 
 def is_test(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return meta.get("grade") and not meta.get("solution")
+    return _meta(cell).get("grade") and not _meta(cell).get("solution")
 
 
 def delete_tests(base):
@@ -77,7 +108,7 @@ def not_a_notebook(release, source):
 
 def leak(release, source):
     """Record every cell the kernel is sent; print them all at the end."""
-    nb = prepend("""
+    nb = attack("""
         _seen = []
         def _record(lines):
             _seen.append(''.join(lines))
@@ -95,15 +126,16 @@ def leak(release, source):
 
 
 HOSTILE = {
-    "h_allclose": prepend("""
+    "h_allclose": attack(f"""
         import numpy as np
         import numpy.testing
         np.allclose = lambda *a, **k: True
         np.isclose = lambda *a, **k: True
         np.array_equal = lambda *a, **k: True
         numpy.testing.assert_allclose = lambda *a, **k: None
+        {WRONG_ANSWERS}
     """),
-    "h_sys_modules": prepend("""
+    "h_sys_modules": attack(f"""
         import sys, types
         fake = types.ModuleType("numpy")
         fake.allclose = lambda *a, **k: True
@@ -112,21 +144,25 @@ HOSTILE = {
         ref = types.ModuleType("solutions")
         sys.modules["solutions"] = ref
         sys.modules["solutions.losses"] = ref
+        {WRONG_ANSWERS}
     """),
-    "h_transformer": prepend("""
+    "h_transformer": attack(f"""
         ip = get_ipython()
         ip.input_transformers_cleanup.append(lambda lines: [])
+        {WRONG_ANSWERS}
     """),
-    "h_shadow_np": prepend("""
+    "h_shadow_np": attack(f"""
         class _Yes:
             def __getattr__(self, name):
                 return lambda *a, **k: True
         np = _Yes()
+        {WRONG_ANSWERS}
     """),
-    "h_import_reference": prepend("""
+    "h_import_reference": attack(f"""
         import importlib.util, os, sys
         here = os.path.abspath('.')
-        guesses = ['/work/main', '/work', '/root', '/tmp', '/srv', '/home']
+        # where the reference lives (this attacker knows it), then guesses
+        guesses = [{str(ROOT)!r}, '/work/main', '/work', '/root', '/tmp', '/srv', '/home']
         d = here
         for _ in range(10):
             guesses.append(d)
@@ -138,14 +174,15 @@ HOSTILE = {
                     spec = importlib.util.spec_from_file_location('ref', path)
                     ref = importlib.util.module_from_spec(spec)
                     spec.loader.exec_module(ref)
-                    globals().update(vars(ref))
+                    obtained.update({{n: getattr(ref, n) for n in GRADED if hasattr(ref, n)}})
             sys.path.append(d)
         try:
-            from solutions.losses import *
+            import solutions.losses
+            obtained.update({{n: getattr(solutions.losses, n) for n in GRADED}})
         except ImportError:
             pass
     """),
-    "h_gradebook": prepend("""
+    "h_gradebook": attack("""
         import os, sqlite3
         d = os.path.abspath('.')
         for _ in range(10):
@@ -161,7 +198,7 @@ HOSTILE = {
         except OSError:
             pass
     """),
-    "h_write_outside": prepend(f"""
+    "h_write_outside": attack(f"""
         import os
         targets = ['/tmp/{MARKER}', '../{MARKER}', '../../{MARKER}',
                    '../../../{MARKER}', '../../../source/ps2/ps2.ipynb',
@@ -175,12 +212,12 @@ HOSTILE = {
             except OSError:
                 pass
     """),
-    "h_output_flood": prepend("""
+    "h_output_flood": attack("""
         import sys
         for _ in range(300):
             sys.stdout.write('flood ' * 20_000)
     """),
-    "h_memory_bomb": prepend("""
+    "h_memory_bomb": attack("""
         hog = []
         while True:
             hog.append(bytearray(64 * 2**20))
@@ -191,18 +228,18 @@ HOSTILE = {
     "h_not_a_notebook": not_a_notebook,
     "h_leak_hidden": leak,
     # slow: they spend their time limits
-    "h_infinite_loop": prepend("""
+    "h_infinite_loop": attack("""
         while True:
             pass
     """),
-    "h_ignore_interrupt": prepend("""
+    "h_ignore_interrupt": attack("""
         import signal
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
             pass
     """),
-    "h_fork_bomb": prepend("""
+    "h_fork_bomb": attack("""
         import os
         while True:
             try:
@@ -218,7 +255,7 @@ SLOW = ("h_infinite_loop", "h_ignore_interrupt", "h_fork_bomb")
 def honest_partial(release, source):
     """The reference everywhere except mae, left as the released stub."""
     nb = copy.deepcopy(source)
-    _cell(nb, FIRST_SOLUTION).source = _cell(release, FIRST_SOLUTION).source
+    _cell(nb, "mae_solution").source = _cell(release, "mae_solution").source
     return nb
 
 
