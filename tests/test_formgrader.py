@@ -20,15 +20,18 @@ import sys
 import textwrap
 
 import nbformat
+import pytest
 
 import test_grading as grading
+
+pytestmark = pytest.mark.slow      # a whole autograde run
 
 PS = "ps2"
 
 FORMGRADER = textwrap.dedent("""
     import json, os, sys
     sys.path.insert(0, os.getcwd())
-    from grading.parallel import load_config
+    from grading.config_check import load_config
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 

@@ -33,6 +33,8 @@ import test_grading as grading
 import test_pythons as pythons
 from hostile import corpus
 
+pytestmark = pytest.mark.slow      # a whole instructor workflow as another user
+
 USER = "lossopt-instructor"
 PS = "ps2"
 COURSE_ID = "lossopt"
@@ -91,6 +93,7 @@ def make_user_venv(wheel):
 def hostile_code(targets, port):
     return f"""
 import json as _json, os as _os, socket as _socket, time as _time
+
 _seen = {{}}
 for _path in {targets!r}:
     try:
@@ -186,7 +189,7 @@ def workflow(tmp_path_factory):
             student(who, "fetch", "fetch_assignment", PS)
             fetched = base / "students" / who / PS / f"{PS}.ipynb"
             if nb is None:
-                nb = corpus.prepend(hostile_code(targets, listener.getsockname()[1]))(
+                nb = corpus.attack(hostile_code(targets, listener.getsockname()[1]))(
                     nbformat.read(str(fetched), as_version=4), None)
             nbformat.write(nb, str(fetched))
             give(fetched.parent, user)
