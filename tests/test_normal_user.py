@@ -251,8 +251,7 @@ def test_scores_are_right_as_a_normal_user(workflow):
 
 
 def test_the_hostile_submission_is_contained_in_the_user_namespace(workflow):
-    (cell,) = [c for c in workflow["mallory"].cells
-               if c.metadata.get("nbgrader", {}).get("grade_id") == corpus.FIRST_SOLUTION]
+    cell = next(c for c in workflow["mallory"].cells if corpus.is_solution(c))   # the attack's
     (line,) = [line for o in cell.outputs for line in str(o.get("text", "")).splitlines()
                if line.startswith(REPORT)]
     seen = json.loads(line[len(REPORT):])
