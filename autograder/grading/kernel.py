@@ -270,6 +270,7 @@ class SandboxedExecute(Execute):
         self._out_chars = 0
         self._nb_chars = 0
         self._run_dirs = []
+        self._refused = 0
         try:
             return super().preprocess(nb, resources, km=km)
         finally:   # a killed kernel skips jupyter_client's own clean-up
@@ -332,7 +333,6 @@ class SandboxedExecute(Execute):
         self._out_chars = 0
         source = cell.source
         cell.source = without_hidden_tests(source)
-        self._refused = 0
         self._count_refused()       # what was dropped before this cell is not its doing
         self._refused = 0
         try:
