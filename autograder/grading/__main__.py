@@ -18,6 +18,12 @@ so students are graded one after another without nbgrader's start-up cost
 each time.  A submission that cannot be graded (a file that
 is not a notebook, a crash) is reported by name and the others go on; the
 exit code is then 1.
+
+``release``, ``autograde``, ``feedback`` and ``export`` hold the course's
+lock (``grading.course_lock``): a second one on the same course refuses at
+once with exit code 3, naming the command that holds it.  An interrupted
+autograde (Ctrl-C, SIGINT or SIGTERM) ends with exit code 130
+(``grading.interrupts``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import sys
 from pathlib import Path
 
 from .config_check import UnsafeConfig, checked_api, checked_config
+from .course_lock import CourseLocked, course_lock
 from .sandbox import SandboxUnavailable
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -113,15 +120,28 @@ def main(argv=None):
     if args.command == "autograde" and args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
-        return run_command(args, root)
+        return run_command(args, root, " ".join(sys.argv[1:] if argv is None else argv))
     except (UnsafeConfig, SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except CourseLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
 
 
-def run_command(args, root):
+LOCKED_COMMANDS = ("release", "autograde", "feedback", "export")
+
+
+def run_command(args, root, command_line):
     """Run the parsed command on the course at ``root``, its config checked first."""
     checked_config(root)
+    if args.command in LOCKED_COMMANDS:
+        with course_lock(root, f"python -m grading {command_line}"):
+            return unlocked_command(args, root)
+    return unlocked_command(args, root)
+
+
+def unlocked_command(args, root):
     if args.command == "release":
         return release(root, args.ps)
     if args.command == "autograde":

@@ -39,7 +39,8 @@ from pathlib import Path
 import nbformat
 from lossopt.cpus import usable_cpus
 
-from . import intake, sandbox
+from . import interrupts, intake, sandbox
+from .run_log import RunLog
 from .config_check import UnsafeConfig, checked_api
 
 STATE_FILE = Path("autograded") / ".graded-hashes.json"
@@ -232,6 +233,10 @@ def grade_one(api, root, ps, student):
             return zero(f"{', '.join(bad)} is not a notebook")
         for attempt in range(LOCK_RETRIES):
             result = api.autograde(ps, student, force=True, create=True)
+            print(f"---- {student}: nbgrader's log\n{result.get('log') or ''}", flush=True)
+            if interrupts.requested():         # nbgrader swallowed the KeyboardInterrupt
+                zero(None)                      # never an old score beside a half-done notebook
+                interrupts.check()
             error = result.get("error") or ""
             if result["success"] or LOCKED not in error:
                 break
@@ -250,8 +255,16 @@ def grade_one(api, root, ps, student):
 
 def worker(root, ps, uid, tasks, results, number):
     """One worker process: grade students from ``tasks`` until it yields None."""
+    interrupts.install_in_worker()
     if uid is not None:
         os.environ["LOSSOPT_SANDBOX_UID"] = str(uid)
+    try:
+        grade_from_queue(root, ps, tasks, results, number)
+    except KeyboardInterrupt:
+        results.cancel_join_thread()    # the main process reads no more: do not wait for it
+
+
+def grade_from_queue(root, ps, tasks, results, number):
     with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
         try:
             api = checked_api(root, intake=private)
@@ -261,7 +274,7 @@ def worker(root, ps, uid, tasks, results, number):
         except Exception as error:
             results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0, []))
             return
-        while True:
+        while not interrupts.requested():
             student = tasks.get()
             if student is None:
                 return
@@ -336,6 +349,8 @@ def run_workers(root, ps, students, jobs, on_result):
                 left.discard(student)
                 on_result(student, problem, seconds, notes)
     finally:
+        if interrupts.requested():
+            interrupts.stop_workers(procs)
         for proc in procs:
             proc.join(timeout=5)
             if proc.is_alive():
@@ -344,9 +359,7 @@ def run_workers(root, ps, students, jobs, on_result):
 
 
 def autograde(root, ps, students=None, jobs=None, force=False):
-    """Grade the submissions of ``ps``; return the exit code (1 if one failed)."""
-    from tqdm import tqdm
-
+    """Grade the submissions of ``ps``; return the exit code (1 if one failed, 130 if interrupted)."""
     root = Path(root).resolve()
     api = checked_api(root)      # refuses before any student code runs
     print(sandbox.current_mode().describe())    # refuses before the gradebook is read
@@ -367,6 +380,13 @@ def autograde(root, ps, students=None, jobs=None, force=False):
               "since their last grading (--force re-grades them)")
         return 1 if unknown else 0
     jobs = max(1, min(jobs or usable_cpus(), len(todo)))
+    with RunLog(root, ps) as log, interrupts.run_scratch(), interrupts.handled():
+        return grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown)
+
+
+def grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown):
+    """Grade ``todo``; each is marked "grade again" first and done once its results are written."""
+    from tqdm import tqdm
 
     state = read_state(root)
     entry = state.setdefault(ps, {})
@@ -376,16 +396,19 @@ def autograde(root, ps, students=None, jobs=None, force=False):
         entry["grader"] = grader
     done = entry.setdefault("students", {})
     took = entry.setdefault("seconds", {})    # of the last grading: which ones were slow
-    problems, remarks = [], []
+    for student in todo:
+        done.pop(student, None)
+    write_state(root, state)
+    problems, remarks, graded_now = [], [], []
     bar = tqdm(total=len(todo), desc=f"autograde {ps} ({jobs} worker{'s' * (jobs > 1)})",
-               unit="student")
+               unit="student", file=log.bar_file)
 
     def on_result(student, problem, seconds, notes):
         took[student] = round(seconds, 3)
         if problem is None:
             done[student] = hashes[student]
+            graded_now.append(student)
         else:
-            done.pop(student, None)
             problems.append(f"{student}: not graded: {intake.printable(problem, 300)}")
         remarks.extend(f"{student}: {intake.printable(note, 200)}" for note in notes)
         write_state(root, state)
@@ -397,19 +420,25 @@ def autograde(root, ps, students=None, jobs=None, force=False):
             with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
                 api = checked_api(root, intake=private)
                 for student in todo:
+                    interrupts.check()
                     start = time.monotonic()
                     problem, notes = graded(api, root, ps, student)
                     on_result(student, problem, time.monotonic() - start, notes)
         else:
             run_workers(root, ps, todo, jobs, on_result)
-    finally:
+    except KeyboardInterrupt:
         bar.close()
-    for line in sorted(remarks):
-        print(line, file=sys.stderr)
-    for line in sorted(problems):
-        print(line, file=sys.stderr)
+        log.say(f"{ps}: interrupted by {interrupts.requested() or 'SIGINT'}: graded "
+                f"{len(graded_now)} of {len(todo)} submissions; the other "
+                f"{len(todo) - len(graded_now)} are marked to grade again and the next run "
+                f"grades them (log: {log.path})", error=True)
+        return interrupts.EXIT_CODE
+    bar.close()
+    for line in sorted(remarks) + sorted(problems):
+        log.say(line, error=True)
     line = f"{ps}: graded {len(todo) - len(problems)} of {len(todo)} submissions"
     if skipped:
         line += f"; {skipped} unchanged since their last grading, skipped (--force re-grades them)"
-    print(line)
+    log.say(line)
+    log.say(f"{ps}: details in {log.path}")
     return 1 if problems or unknown else 0

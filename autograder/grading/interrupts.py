@@ -1,0 +1,101 @@
+"""Ending an autograde run cleanly on Ctrl-C or a signal, and its one scratch folder.
+
+- **Signals.**  SIGINT (Ctrl-C reaches the whole process group; ``kill
+  -INT`` the main process alone) and SIGTERM set a flag and raise
+  ``KeyboardInterrupt`` once.  nbgrader's API catches broad exceptions
+  inside its own calls and returns a failed result instead, so the
+  grader calls :func:`check` after each nbgrader call.  The main process
+  passes the signal on to its workers (:func:`stop_workers`); each worker
+  ends after the nbgrader call it is in, which stops that kernel, and a
+  worker still alive after ``STOP_SECONDS`` is killed (its sandbox dies
+  with it: bubblewrap's ``--die-with-parent``).
+- **Nothing stale.**  Before a run grades anything, every submission it
+  will grade is marked "grade again" in the state file; a submission is
+  marked done only once its results are written.  So an interrupted run
+  leaves each submission graded by this run or marked to grade again,
+  and the next run (without ``--force``) grades the rest.
+- **One scratch folder.**  :func:`run_scratch` makes one
+  ``$TMPDIR/lossopt-run-*`` folder and points ``TMPDIR`` (and
+  ``tempfile``) at it, so every temporary folder of the run, in this
+  process and in the workers it starts (intake copies, kernel sockets,
+  verdict inputs), lives inside it.  It is removed however the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SECONDS = 30
+EXIT_CODE = 130
+
+_received: list[str] = []
+
+
+def requested() -> str | None:
+    """The name of the first signal received, or None."""
+    return _received[0] if _received else None
+
+
+def _on_signal(number, frame):
+    first = not _received
+    _received.append(signal.Signals(number).name)
+    if first:
+        raise KeyboardInterrupt
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt again if a signal came while nbgrader swallowed it."""
+    if _received:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def handled():
+    """SIGINT and SIGTERM end the work in hand (see module doc), then the old handlers return."""
+    old = {number: signal.signal(number, _on_signal) for number in SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in old.items():
+            signal.signal(number, handler)
+
+
+def install_in_worker() -> None:
+    """A worker process: the same handlers, for its whole life."""
+    for number in SIGNALS:
+        signal.signal(number, _on_signal)
+
+
+def stop_workers(procs) -> None:
+    """Pass the signal on to every live worker; kill those that do not end in time."""
+    for proc in procs:
+        if proc.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        proc.join(timeout=STOP_SECONDS)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+@contextlib.contextmanager
+def run_scratch():
+    """One ``$TMPDIR/lossopt-run-*`` folder holding every temporary folder of the run."""
+    folder = tempfile.mkdtemp(prefix="lossopt-run-")
+    old_env, old_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = old_tempdir
+        if old_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_env
+        shutil.rmtree(folder, ignore_errors=True)
