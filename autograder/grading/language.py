@@ -90,6 +90,50 @@ def source_path(language, ps, root=COURSE):
     return folder / ps / f"{ps}.ipynb"
 
 
+def release_folder(language):
+    """Where ``python -m grading release`` puts the student copies in ``language``."""
+    return "release" if language == "en" else f"release_{language}"
+
+
+def release_copies(root, names):
+    """Release the copies of the problem sets ``names`` in every language but English.
+
+    One assignment per problem set, whatever the language: ``release_ko/psN/psN.ipynb``
+    is made by nbgrader's ``generate_assignment`` from ``source_ko/psN`` with the
+    gradebook left alone (``--no-db``), so the gradebook keeps the English source that
+    every submission, Korean or English, is graded against.  Returns the names that
+    failed, with nbgrader's error printed.
+    """
+    import sys
+
+    from nbgrader.apps import NbGraderAPI
+
+    from .config_check import checked_config
+
+    failed = []
+    for language in LANGUAGES[1:]:
+        config = checked_config(root)
+        config.CourseDirectory.source_directory = SOURCES[language].name
+        config.CourseDirectory.release_directory = release_folder(language)
+        config.GenerateAssignment.no_database = True
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        for ps in names:
+            if not source_path(language, ps, root).is_file():
+                failed.append(ps)
+                print(f"{ps}: no {language} copy at {source_path(language, ps, root)}",
+                      file=sys.stderr)
+                continue
+            result = api.generate_assignment(ps, force=True, create=True)
+            if not result["success"]:
+                failed.append(ps)
+                print(f"{ps} ({language}): release failed\n{result.get('error', '')}",
+                      file=sys.stderr)
+            else:
+                print(f"released {ps} ({language}) -> "
+                      f"{Path(root) / release_folder(language) / ps}")
+    return failed
+
+
 # ------------------------------------------------------------- template
 
 
