@@ -194,8 +194,12 @@ def test_a_korean_visible_check_names_each_mistake_in_korean(conf):
 @pytest.mark.slow
 def test_korean_and_english_submissions_of_one_set_are_graded_alike(tmp_path):
     import grading_kit as kit
+    from nbgrader.api import Gradebook
 
     root = kit.released_copy(tmp_path)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:   # English, as released
+        brief = [c for c in gb.find_notebook("ps2", "ps2").source_cells if c.name == "brief"]
+        assert brief[0].source == notebook("en", "ps2").cells[0].source
     released = nbformat.read(str(root / "release_ko" / "ps2" / "ps2.ipynb"), as_version=4)
     assert language.of(released) == "ko" and HANGUL.search(released.cells[0].source)
     assert "BEGIN SOLUTION" not in nbformat.writes(released)

@@ -101,7 +101,8 @@ def release_copies(root, names):
     One assignment per problem set, whatever the language: ``release_ko/psN/psN.ipynb``
     is made by nbgrader's ``generate_assignment`` from ``source_ko/psN`` with the
     gradebook left alone (``--no-db``), so the gradebook keeps the English source that
-    every submission, Korean or English, is graded against.  Returns the names that
+    every submission, Korean or English, is graded against (and that
+    :class:`LocalizedCells` turns back into Korean for a Korean submission).  Returns the names that
     failed, with nbgrader's error printed.
     """
     import sys
@@ -115,7 +116,9 @@ def release_copies(root, names):
         config = checked_config(root)
         config.CourseDirectory.source_directory = SOURCES[language].name
         config.CourseDirectory.release_directory = release_folder(language)
-        config.GenerateAssignment.no_database = True
+        config.GenerateAssignment.no_database = True   # nbgrader's --no-db is these two:
+        config.SaveCells.enabled = False                # without it the Korean cells would
+        #                                                 replace the English in the gradebook
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
         for ps in names:
             if not source_path(language, ps, root).is_file():
