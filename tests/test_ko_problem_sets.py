@@ -231,3 +231,21 @@ def test_korean_and_english_submissions_of_one_set_are_graded_alike(tmp_path):
     assert mse_sum.text_in("ko") in korean and "Your results at a glance" not in korean
     assert "Your results at a glance" in english and mse_sum.text in english
     assert not HANGUL.search(english)
+
+
+def test_the_korean_figure_runs_the_students_own_functions(capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    ns = {}
+    for cell in notebook("ko", "ps2").cells:   # every cell but huber's answer and the checks
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or meta.get("grade_id") == "huber_solution":
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            continue
+        with np.errstate(all="ignore"):
+            exec(cell.source, ns)
+    out = capsys.readouterr().out
+    (line,) = [s for s in out.splitlines() if s.startswith("그림에서")]
+    assert line.startswith("그림에서 빠진 것: huber (")
+    assert ns["losses"] == {"mae": ns["mae"], "mse": ns["mse"]}   # the notebook's own functions
