@@ -285,7 +285,7 @@ def test_cell(task, language="en"):
     for check, hints in zip(task.checks, confusions.task_hints(task)):
         lines += textwrap.wrap(tr(language, check.why), 88, initial_indent="# ",
                                subsequent_indent="# ")
-        lines.append(cases.visible_code(task, check, hints))
+        lines.append(cases.visible_code(task, check, hints, language))
     n_hidden = len(task.cases()) - len(task.checks)
     hidden = tr(language, "{n} more cases of {function} run in the grader, outside this "
                           "notebook.").format(n=n_hidden, function=task.label)

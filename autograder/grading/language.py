@@ -40,7 +40,7 @@ CATALOGS = COURSE / "locales"
 #: Where the copy of each problem set in a language other than English lives.
 SOURCES = {"ko": COURSE / "source_ko"}
 #: The files whose ``tr(language, "...")`` and ``N_("...")`` strings are messages.
-CODE_FILES = [HERE / name for name in ("confusions.py", "diagnosis.py", "verdict.py",
+CODE_FILES = [HERE / name for name in ("cases.py", "confusions.py", "diagnosis.py", "verdict.py",
                                        "feedback_summary.py")] + [COURSE / "make_source.py"]
 KEYWORDS = {"tr": (2,), "N_": None}
 
