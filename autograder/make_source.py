@@ -792,7 +792,7 @@ def build(ps, language="en"):
              setup_cell(setup_src), helpers_cell(tasks, language)]
     cells += _section(tasks, provided, spec["intro"], language)
     grade_id, prompt, answer = spec["written"]
-    cells += [md(prose(prompt, language)), md_solution(grade_id, answer, 2)]
+    cells += [md(prose(prompt, language)), md_solution(grade_id, prose(answer, language), 2)]
     cells.append(md(tr(language, FIGURE_NOTE)))
     figure = "import matplotlib.pyplot as plt\n" + textwrap.dedent(spec["figure"])
     cells.append(code(figure, _meta("figure", locked=True)))
@@ -815,6 +815,7 @@ def texts():
         out += [(f"{ps}:title", prose(spec["title"])), (f"{ps}:brief", prose(spec["brief"]))]
         out += [(f"{ps}:{gid}", prose(text)) for gid, text in spec["intro"].items()]
         out.append((f"{ps}:written", prose(spec["written"][1])))
+        out.append((f"{ps}:answer", prose(spec["written"][2])))   # the model answer
     return out
 
 
