@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import sys
 from pathlib import Path
 
 import nbformat
@@ -105,8 +106,6 @@ def release_copies(root, names):
     :class:`LocalizedCells` turns back into Korean for a Korean submission).  Returns the names that
     failed, with nbgrader's error printed.
     """
-    import sys
-
     from nbgrader.apps import NbGraderAPI
 
     from .config_check import checked_config
