@@ -22,6 +22,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 from grading.inert import InertOutputs  # noqa: E402
 from grading.kernel import SandboxedExecute  # noqa: E402
+from grading.language import LocalizedCells  # noqa: E402
 from grading.verdict import OutOfKernelVerdict  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
@@ -32,6 +33,7 @@ c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
 
 c.Autograde.autograde_preprocessors = [
+    LocalizedCells,          # a Korean submission's read-only cells back in Korean
     SandboxedExecute,        # nbgrader's Execute, with the kernel in the sandbox
     IgnorePattern,
     ClearMetadataPreprocessor,

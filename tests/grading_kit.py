@@ -15,7 +15,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
 PROBLEM_SETS = ["ps1", "ps2", "ps3", "ps4"]
-GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
+GENERATED = ("release", "release_ko", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
              "logs", ".grading.lock")
 
 

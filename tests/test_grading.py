@@ -319,12 +319,15 @@ FIGURE_PROBE = textwrap.dedent("""
 """)
 
 
-def run_completed_releases(course, tmp, venv):
+def run_completed_releases(course, tmp, venv, lang="en"):
     """Run each released set, its solution cells filled in, in ``venv``'s kernel (no solutions).
 
+    ``lang``: the sets in that language (``release_ko/`` for Korean).
     Return the runner's output: one line per set, with what the figure probe printed.
     """
-    work = tmp / "work"
+    from grading import language
+
+    work = tmp / ("work" if lang == "en" else f"work-{lang}")
     work.mkdir()
     probe = nbformat.v4.new_code_cell(textwrap.dedent(f"""
         import importlib.util, lossopt
@@ -333,8 +336,9 @@ def run_completed_releases(course, tmp, venv):
     """))
     paths = []
     for ps in PROBLEM_SETS:
-        nb = release_nb(course, ps)
-        source = source_nb(course, ps)
+        nb = nbformat.read(str(course / language.release_folder(lang) / ps / f"{ps}.ipynb"),
+                           as_version=4)
+        source = nbformat.read(str(language.source_path(lang, ps, course)), as_version=4)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution"):
@@ -356,5 +360,6 @@ def run_completed_releases(course, tmp, venv):
 
 
 @pytest.mark.slow
-def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
-    run_completed_releases(course, *student_env)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env, lang):
+    run_completed_releases(course, *student_env, lang=lang)
