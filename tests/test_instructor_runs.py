@@ -4,8 +4,7 @@ One released copy of the course gets four ps2 submissions: a correct one,
 one wrong function, the blank release and a correct one that sleeps a few
 seconds (``dave``, graded last: the run is interrupted while it is in
 flight).  Each run gets its own ``TMPDIR`` so that what a run leaves behind
-can be seen; the plain run's is pytest's long one, too long for the kernels'
-Unix sockets (the run folder goes to ``/tmp`` then).  In order:
+can be seen (a short one: see ``tests/test_interrupts.py`` for a long one).  In order:
 
 1. a plain run: what it prints (the sandbox, the progress bar, the
    summary, the log's path) and the reference scores;
@@ -98,17 +97,14 @@ def processes_mentioning(text):
     return found
 
 
-def run_folders():
-    return set(Path("/tmp").glob("lossopt-run-*"))
-
-
 def interrupted(root, send, jobs):
     """A ``--force`` run stopped by ``send(proc)`` once all but the slow student are graded."""
     tmp = Path(tempfile.mkdtemp(prefix="lo-", dir="/tmp"))     # short enough for sockets
     before = time.time()
     proc = start(root, tmp, "--force", "--jobs", str(jobs), new_group=True)
-    wait_for(lambda: all(autograded_mtimes(root).get(s, 0) >= before
-                         for s in STUDENTS if s != SLOW), "the quick students")
+    quick = set(STUDENTS) - {SLOW}
+    wait_for(lambda: quick <= graded_now(root) and all(
+        autograded_mtimes(root).get(s, 0) >= before for s in quick), "the quick students")
     time.sleep(1)                                   # dave's kernel is sleeping now
     send(proc)
     out, err = proc.communicate(timeout=120)
@@ -135,12 +131,11 @@ def runs(tmp_path_factory):
     submit(root, PS, SLOW, slow)
     out = {"root": root}
 
-    long_tmp = base / ("a-long-temporary-folder-" * 3)
-    before = run_folders()
-    out["plain"] = run(root, long_tmp, "--jobs", "2")
+    plain_tmp = Path(tempfile.mkdtemp(prefix="lo-", dir="/tmp"))
+    out["plain"] = run(root, plain_tmp, "--jobs", "2")
     out["reference"] = all_scores(root)
-    out["plain_tmp"] = sorted(p.name for p in long_tmp.iterdir())
-    out["plain_run_folders"] = sorted(map(str, run_folders() - before))
+    out["plain_tmp"] = sorted(p.name for p in plain_tmp.iterdir())
+    shutil.rmtree(plain_tmp)
 
     first = start(root, base / "tmp-first", "--force", "--jobs", "1")
     wait_for(lambda: f"pid {first.pid}," in (root / ".grading.lock").read_text(),
@@ -176,6 +171,7 @@ def test_a_run_prints_the_sandbox_the_bar_and_the_summary_only(runs):
     assert "4/4" in bar[-1]
     text = log.read_text()
     assert all(f"---- {s}: nbgrader's log\n[INFO]" in text for s in STUDENTS)   # went here
+    assert "has changed" not in text          # carol hands in the release untouched
 
 
 def test_the_reference_scores_are_right(runs):
@@ -224,7 +220,7 @@ def test_an_interrupted_run_leaves_each_submission_graded_now_or_to_grade_again(
 def test_an_interrupted_run_leaves_no_temporary_folder_or_process(runs, how):
     assert runs[how]["left_in_tmp"] == []
     assert runs[how]["left_running"] == []
-    assert runs["plain_tmp"] == [] and runs["plain_run_folders"] == []
+    assert runs["plain_tmp"] == []
 
 
 @pytest.mark.parametrize("how", ["main", "group"])
@@ -235,3 +231,34 @@ def test_the_next_run_grades_exactly_the_rest(runs, how):
         f"{PS}: graded 1 of 1 submissions; 3 unchanged since their last grading, "
         "skipped (--force re-grades them)")
     assert runs[f"after_{how}"] == runs["reference"]
+
+
+def overwrite_warnings(root, nb):
+    """What nbgrader's sanitizing OverwriteCells step (the course's) warns about ``nb``."""
+    import logging
+
+    from grading.overwrite import ReleasedCellsOverwrite
+
+    records = []
+    log = logging.getLogger("test-overwrite")
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    log.addHandler(handler)
+    step = ReleasedCellsOverwrite(log=log)
+    resources = {"nbgrader": {"notebook": PS, "assignment": PS,
+                              "db_url": f"sqlite:///{root / 'gradebook.db'}"}}
+    step.preprocess(nb, resources)
+    log.removeHandler(handler)
+    return [r for r in records if "has changed" in r]
+
+
+def test_an_untouched_release_is_not_called_tampered(runs):
+    assert overwrite_warnings(runs["root"], release_nb(runs["root"], PS)) == []
+
+
+def test_a_changed_test_cell_is_named_and_put_back(runs):
+    nb = release_nb(runs["root"], PS)
+    cell_by_id(nb, "mae_value").source = "pass  # my own test"
+    (warning,) = overwrite_warnings(runs["root"], nb)
+    assert warning.startswith("Attribute 'checksum' for cell mae_value has changed!")
+    assert "### BEGIN HIDDEN TESTS" in cell_by_id(nb, "mae_value").source     # the source's

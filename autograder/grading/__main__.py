@@ -69,7 +69,11 @@ def autograde(root, ps, students=None, jobs=None, force=False):
 def feedback(root, ps):
     from tqdm import tqdm
 
+    from .feedback_page import MATHJAX, MISSING
+
     api = checked_api(root)
+    if not MATHJAX.is_file():
+        print(f"warning: {MISSING}", file=sys.stderr)
     students = sorted(p.parent.name for p in (Path(root) / "autograded").glob(f"*/{ps}"))
     failed = []
     for student in tqdm(students, desc=f"feedback {ps}", unit="student"):
