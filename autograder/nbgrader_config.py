@@ -76,3 +76,5 @@ offline_feedback_pages(c)
 # Collecting from the exchange copies only regular files and folders (no links).
 c.ExchangeFactory.collect = "grading.exchange.CheckedCollect"
 
+# `nbgrader export` too: a set never handed in is "missing", not 0.0 (grading/export.py).
+c.ExportApp.plugin_class = "grading.export.CourseCsvExport"

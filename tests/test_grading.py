@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grading_kit import (  # noqa: F401  (the neighbours import them from here too)
-    ROOT, COURSE, PROBLEM_SETS, GENERATED, grading_cli, released_copy, source_nb, release_nb,
+    ROOT, COURSE, PROBLEM_SETS, GENERATED, course_ignore, grading_cli, released_copy, source_nb, release_nb,
     cell_by_id, edited, submit, scores, autograded_points, WRONG_PS2, WRONG_PS4, CHEAT_CELL)
 
 
@@ -168,6 +168,14 @@ def test_export_writes_one_row_per_student_and_problem_set(graded, tmp_path):
     assert "assignment" in header and "student_id" in header and "score" in header
     complete_ps4 = [r for r in rows if r.startswith("ps4,") and ",complete," in r]
     assert len(complete_ps4) == 1
+    import csv
+
+    with open(tmp_path / "grades.csv", newline="") as handle:
+        table = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(handle)}
+    never = table[("ps4", "mse_summed")]         # handed in ps2 only
+    assert (never["status"], never["raw_score"], never["score"]) == ("missing", "", "")
+    blank = table[("ps4", "blank")]              # handed in the blank release: a real zero
+    assert (blank["status"], float(blank["score"])) == ("submitted", 0.0)
 
 
 def test_source_notebooks_are_up_to_date():

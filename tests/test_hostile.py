@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_kit import course_ignore
 from grading import cases, verdict
 from nbgrader.preprocessors import ClearSolutions
 
@@ -27,8 +28,6 @@ from hostile import corpus, nbcourse
 
 ROOT = nbcourse.ROOT
 PS = "ps2"
-GENERATED = ("release", "submitted", "autograded", "feedback", "reports",
-             "gradebook.db", "__pycache__")
 # Short limits so that the attacks that spend them keep the test short.
 TEST_CONFIG = """
 c.Execute.timeout = 5
@@ -76,7 +75,7 @@ def gradebook_rows(root, query):
 def batch(tmp_path_factory):
     repo = tmp_path_factory.mktemp("hostile-repo")
     shutil.copytree(ROOT / "autograder", repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+                    ignore=course_ignore())
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     with open(root / "nbgrader_config.py", "a") as config:

@@ -16,8 +16,10 @@ can be seen (a short one: see ``tests/test_interrupts.py`` for a long one).  In 
    without ``--force`` grades exactly the rest, to the reference scores.
 """
 
+import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,6 +38,7 @@ PS = "ps2"
 STUDENTS = ["alice", "bob", "carol", "dave"]     # graded in this order with --jobs 1
 SLOW = "dave"
 SLEEP = 12                                       # seconds dave's notebook sleeps
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SANDBOX = "sandbox: bubblewrap as root, student code as uid 65534; holds: "
 
 
@@ -117,12 +120,25 @@ def interrupted(root, send, jobs):
     return seen
 
 
+MATHS_ANSWER = ("MAE is $\\frac{1}{n}\\sum_i |y_i - \\hat y_i|$, and\n\n"
+                "$$\\nabla_\\theta L = \\frac{2}{n} X^\\top (X\\theta - y).$$")
+
+
+def with_maths_answer(nb):
+    """``nb`` with TeX in its written answer (a manually graded markdown cell)."""
+    nb = edited(nb, {})
+    (cell,) = [c for c in nb.cells if c.cell_type == "markdown"
+               and c.metadata.get("nbgrader", {}).get("solution")]
+    cell.source = MATHS_ANSWER
+    return nb
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("instructor")
     root = released_copy(base / "repo")
     source = source_nb(root, PS)
-    submit(root, PS, "alice", source)
+    submit(root, PS, "alice", with_maths_answer(source))
     submit(root, PS, "bob", edited(source, WRONG_PS2["mse_summed"][1]))
     submit(root, PS, "carol", release_nb(root, PS))
     slow = edited(source, {})
@@ -155,6 +171,11 @@ def runs(tmp_path_factory):
     out["group"] = interrupted(root, lambda p: os.killpg(p.pid, signal.SIGINT), 2)
     out["resume_group"] = run(root, base / "tmp-resume-group")
     out["after_group"] = all_scores(root)
+
+    out["feedback"] = subprocess.run(command(root, "feedback", PS), cwd=root,
+                                     capture_output=True, text=True, timeout=600)
+    out["export"] = subprocess.run(command(root, "export", "--to", "grades.csv"), cwd=root,
+                                   capture_output=True, text=True, timeout=600)
     return out
 
 
@@ -262,3 +283,54 @@ def test_a_changed_test_cell_is_named_and_put_back(runs):
     (warning,) = overwrite_warnings(runs["root"], nb)
     assert warning.startswith("Attribute 'checksum' for cell mae_value has changed!")
     assert "### BEGIN HIDDEN TESTS" in cell_by_id(nb, "mae_value").source     # the source's
+
+
+def feedback_page(runs, student):
+    return runs["root"] / "feedback" / student / PS / f"{PS}.html"
+
+
+def test_feedback_reads_offline_with_its_maths_and_figure(runs, browser):
+    assert runs["feedback"].returncode == 0, runs["feedback"].stderr[-2000:]
+    assert "warning" not in runs["feedback"].stderr
+    page = browser.new_page()
+    off_machine = []
+    page.route("**/*", lambda route: route.continue_()
+               if route.request.url.startswith(("file:", "data:"))
+               else (off_machine.append(route.request.url), route.abort()))
+    page.goto(feedback_page(runs, "alice").as_uri())
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+    maths = page.locator("mjx-container")
+    assert maths.count() == 2                    # the answer's inline and displayed formulas
+    assert "\\frac" not in page.inner_text("body")
+    figures = page.evaluate("() => [...document.images].map(i => i.naturalWidth)")
+    assert figures and all(width > 100 for width in figures), figures   # the slider figure
+    maths.first.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "feedback-offline-maths.png"))
+    page.close()
+    assert off_machine == []
+
+
+def test_a_page_without_maths_carries_no_mathjax(runs):
+    assert feedback_page(runs, "alice").stat().st_size > 2_000_000
+    assert feedback_page(runs, "bob").stat().st_size < 1_000_000
+    assert "cdnjs" not in feedback_page(runs, "bob").read_text()
+
+
+def test_feedback_names_no_folder_of_the_grader(runs):
+    for student in STUDENTS:
+        html = re.sub(r'data:[^"]+', "", feedback_page(runs, student).read_text())   # base64
+        for folder in [str(runs["root"].parent), sys.prefix, "/tmp/"]:
+            assert folder not in html, (student, folder)
+
+
+def test_the_export_leaves_a_set_never_handed_in_empty(runs):
+    assert runs["export"].returncode == 0, runs["export"].stderr
+    with open(runs["root"] / "grades.csv", newline="") as handle:
+        table = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(handle)}
+    points = sum(autograded_points(runs["root"], PS).values())
+    assert table[(PS, "alice")]["status"] == "submitted"
+    assert float(table[(PS, "alice")]["raw_score"]) >= points
+    never = table[("ps1", "alice")]
+    assert (never["status"], never["raw_score"], never["score"]) == ("missing", "", "")

@@ -144,7 +144,7 @@ def workflow(tmp_path_factory):
     base = Path(tempfile.mkdtemp(prefix="lossopt-normal-user-"))
     repo = base / "repo"
     shutil.copytree(grading.COURSE, repo / "autograder",
-                    ignore=shutil.ignore_patterns(*grading.GENERATED, "*.csv"))
+                    ignore=grading.course_ignore())
     shutil.copytree(grading.ROOT / "solutions", repo / "solutions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     root = repo / "autograder"

@@ -69,10 +69,10 @@ def autograde(root, ps, students=None, jobs=None, force=False):
 def feedback(root, ps):
     from tqdm import tqdm
 
-    from .feedback_page import MATHJAX, MISSING
+    from .feedback_page import MISSING, offline_ready
 
     api = checked_api(root)
-    if not MATHJAX.is_file():
+    if not offline_ready():
         print(f"warning: {MISSING}", file=sys.stderr)
     students = sorted(p.parent.name for p in (Path(root) / "autograded").glob(f"*/{ps}"))
     failed = []
@@ -86,11 +86,12 @@ def feedback(root, ps):
 
 def export(root, to):
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from .export import CourseCsvExport
 
     api = checked_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        CsvExportPlugin(to=str(to)).export(gb)
+        CourseCsvExport(to=str(to)).export(gb)
     print(f"wrote {to}")
     return 0
 

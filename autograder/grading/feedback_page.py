@@ -38,11 +38,15 @@ CONFIG = r"""window.MathJax = {
   svg: {fontCache: "global"}
 };
 """
-MISSING = (f"feedback pages will load MathJax from a CDN (offline they show raw TeX): {MATHJAX} "
-           "is missing; `npm ci` in the repository puts it there")
-
-
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+MACRO = TEMPLATES / "feedback" / "mathjax.html.j2"
+MISSING = (f"feedback pages will load MathJax from a CDN (offline they show raw TeX): {MATHJAX} "
+           f"(`npm ci` in the repository puts it there) or {MACRO} is missing")
+
+
+def offline_ready() -> bool:
+    """Whether feedback pages can carry their own MathJax."""
+    return MATHJAX.is_file() and MACRO.is_file()
 
 
 def configure(c) -> None:
@@ -51,7 +55,7 @@ def configure(c) -> None:
 
     import nbgrader
 
-    if not MATHJAX.is_file():
+    if not offline_ready():
         return
     nbgrader_templates = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
                                       "formgrader", "templates")
