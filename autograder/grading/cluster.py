@@ -17,7 +17,8 @@ sends the tasks to an existing Dask cluster instead.  Either way:
 - **Faults are the engine's.**  A worker that dies mid-task (killed, out of
   memory) has its task run again on another worker by the scheduler; a
   task that has killed :data:`ALLOWED_FAILURES` + 1 workers is given up
-  (Dask's ``KilledWorker``) and its submission reported as not graded.  A
+  (Dask's ``KilledWorker``), its submission reported as not graded and
+  its autograded scores set to 0 (never a stale score).  A
   task that finished is never run again, so each submission gets exactly
   one result.  The scheduler of a ``--scheduler`` cluster reads its limit
   from ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES`` when it starts.
@@ -142,7 +143,14 @@ def grade_on_dask(root, ps, students, on_result, jobs=None, scheduler=None, db_u
     from distributed.scheduler import KilledWorker
 
     from .config_check import UnsafeConfig
+    from .integrity import zero_unfinished
+    from .parallel import _retry_locked
     from .sandbox import sandbox_uid
+
+    def failed(student, problem):
+        # the dead worker may have left part of a grading: never a stale score
+        _retry_locked(lambda: zero_unfinished(db_url, ps, student))
+        on_result(student, problem, 0.0, [])
 
     base = sandbox_uid()
     with dask_client(jobs, scheduler, scratch) as client:
@@ -158,8 +166,8 @@ def grade_on_dask(root, ps, students, on_result, jobs=None, scheduler=None, db_u
                 elif isinstance(error, UnsafeConfig):
                     raise error
                 elif isinstance(error, KilledWorker):
-                    on_result(student, KILLED, 0.0, [])
+                    failed(student, KILLED)
                 else:
-                    on_result(student, f"{type(error).__name__}: {error}", 0.0, [])
+                    failed(student, f"{type(error).__name__}: {error}")
         finally:
             client.cancel(list(futures), force=True)
