@@ -91,6 +91,7 @@ def batch(tmp_path_factory, postgres_url):  # noqa: F811
     out["refused"] = cli(root, "autograde", PS, "--scheduler", "tcp://127.0.0.1:9")
 
     out["release_pg"] = cli(root, "release", PS, "--db", postgres_url)
+    assert out["release_pg"].returncode == 0, out["release_pg"].stderr[-3000:]
     scratch = tmp_path_factory.mktemp("dask")
     programs = DaskPrograms(root, scratch, workers=2, env={"LOSSOPT_SANDBOX_UID": str(BASE_UID)})
     try:
