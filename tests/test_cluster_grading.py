@@ -18,6 +18,7 @@ reference by path) and "poison" (the source notebook again).  In order:
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -189,3 +190,50 @@ def test_sqlite_with_a_scheduler_is_refused_with_the_reason(batch):
                                      ("tcp://10.0.0.5:40123", 0), ("gpu-node", 0)])
 def test_a_worker_is_numbered_by_its_name(name, k):
     assert cluster.worker_offset(name) == k
+
+
+@pytest.fixture(scope="module")
+def interrupted(batch, tmp_path_factory):
+    """``--jobs 2 --force`` on the batch's course, SIGINT once its first result is in."""
+    root = batch["root"]
+    scratch = tmp_path_factory.mktemp("interrupt")
+    command = [sys.executable, "-m", "grading", "--root", str(root), "autograde", PS,
+               "--jobs", "2", "--force"]
+    with open(scratch / "out", "w") as stdout, open(scratch / "err", "w") as stderr:
+        run = subprocess.Popen(command, cwd=root, env=ENV, stdout=stdout, stderr=stderr)
+        deadline = time.monotonic() + 300
+        while f" 1/{len(STUDENTS)} " not in (scratch / "err").read_text():
+            assert run.poll() is None and time.monotonic() < deadline, \
+                (scratch / "err").read_text()
+            time.sleep(0.1)
+        run.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        rc = run.wait(timeout=120)
+    return {"rc": rc, "seconds": time.monotonic() - start,
+            "stderr": (scratch / "err").read_text(),
+            "state": json.loads((root / "autograded" / ".graded-hashes.json").read_text()),
+            "left": run_processes()}
+
+
+def run_processes():
+    """Processes of a grading run of these tests (its TMPDIR, its sandbox uid) still alive."""
+    import psutil
+
+    left = []
+    for proc in psutil.process_iter(["pid", "cmdline", "environ"]):
+        environ = proc.info["environ"] or {}
+        if "lossopt-run-" in environ.get("TMPDIR", "") and \
+                environ.get("LOSSOPT_SANDBOX_UID") == str(BASE_UID):
+            left.append((proc.info["pid"], proc.info["cmdline"]))
+    return left
+
+
+@pytest.mark.slow
+def test_an_interrupted_local_cluster_run_stops_its_workers_and_marks_the_rest(interrupted):
+    assert interrupted["rc"] == 130, interrupted["stderr"]
+    assert interrupted["seconds"] < 60
+    done = sorted(interrupted["state"][PS]["students"])
+    assert 1 <= len(done) < len(STUDENTS)
+    assert f"interrupted by SIGINT: graded {len(done)} of {len(STUDENTS)} submissions" \
+        in interrupted["stderr"]
+    assert interrupted["left"] == []          # no worker process of the run is left
