@@ -118,6 +118,9 @@ def batch(tmp_path_factory, postgres_url):  # noqa: F811
 
     with Gradebook(postgres_url) as gb:
         out["pg_submissions"] = sorted(s.student.id for s in gb.assignment_submissions(PS))
+    out["feedback_pg"] = cli(root, "feedback", PS, "--db", postgres_url)
+    out["export_pg"] = cli(root, "export", "--db", postgres_url, "--to", str(scratch / "pg.csv"))
+    out["csv_pg"] = (scratch / "pg.csv").read_text() if (scratch / "pg.csv").exists() else ""
     out["state"] = json.loads((root / "autograded" / ".graded-hashes.json").read_text())
 
     poison_log = scratch / "poison.log"
@@ -164,6 +167,21 @@ def test_a_worker_killed_mid_batch_leaves_every_result_complete_correct_and_fres
     assert {s: got[s] for s in (WRONG, "hostile", "poison")} == \
         {s: before[s] for s in (WRONG, "hostile", "poison")}
     assert batch["pg_submissions"] == sorted(STUDENTS)   # exactly one submission each
+
+
+@pytest.mark.slow
+def test_feedback_and_export_read_the_postgresql_gradebook(batch):
+    import csv
+    import io
+
+    assert batch["feedback_pg"].returncode == 0, batch["feedback_pg"].stderr[-2000:]
+    for student in STUDENTS:
+        assert (batch["root"] / "feedback" / student / PS / f"{PS}.html").is_file(), student
+    assert batch["export_pg"].returncode == 0, batch["export_pg"].stderr[-2000:]
+    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(io.StringIO(batch["csv_pg"]))
+            if r["assignment"] == PS}
+    got = batch["scores_killed"]
+    assert rows == {s: sum(v or 0.0 for v in got[s].values()) for s in STUDENTS}
 
 
 @pytest.mark.slow

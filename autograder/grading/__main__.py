@@ -20,9 +20,9 @@ so students are graded one after another without nbgrader's start-up cost
 each time.  ``--db URL`` (release, autograde, feedback, export: the commands
 that read the gradebook) picks the gradebook, any SQLAlchemy URL; SQLite is
 the default.  ``--scheduler ADDRESS`` grades on an existing Dask cluster
-(see ``grading.cluster``), and refuses SQLite with exit code 2.  A submission that cannot be graded (a file that
-is not a notebook, a crash) is reported by name and the others go on; the
-exit code is then 1.
+(see ``grading.cluster``), and refuses SQLite with exit code 2.  A
+submission that cannot be graded (a file that is not a notebook, a crash)
+is reported by name and the others go on; the exit code is then 1.
 
 ``release``, ``autograde``, ``feedback`` and ``export`` hold the course's
 lock (``grading.course_lock``): a second one on the same course refuses at
