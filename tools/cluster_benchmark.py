@@ -91,6 +91,23 @@ def row(name, n, seconds, summary, took, workers=WORKERS):
             f"{overhead:.2f} s", summary]
 
 
+def dask_round_trip(tasks=200):
+    """Seconds to start a local cluster of 2 workers, per no-op task, and to close it."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as local, \
+            Client(local) as client:
+        client.wait_for_workers(WORKERS)
+        up = time.perf_counter()
+        client.gather([client.submit(time.sleep, 0, pure=False) for _ in range(tasks)])
+        ran = time.perf_counter()
+    return up - start, (ran - up) / tasks, time.perf_counter() - ran
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--submissions", type=int, default=100)
@@ -138,6 +155,7 @@ def main(argv=None):
             rows.append(row(f"scheduler + {WORKERS} worker programs, PostgreSQL", n, *result))
             print(rows[-1], flush=True)
             same.append(("scheduler", scores(root, url) == reference))
+    up, per_task, down = dask_round_trip()
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     kinds = {}
     for _, kind in mix:
@@ -158,6 +176,9 @@ def main(argv=None):
         "",
         benchmark.table(["run", "wall time", "per submission", "graded", "overhead", "summary"],
                         rows),
+        "",
+        f"Dask alone (a local cluster of {WORKERS}, 200 no-op tasks): start {up:.2f} s, "
+        f"{per_task * 1000:.1f} ms a task, close {down:.2f} s.",
         "",
         "Scores identical to the old pool's: "
         + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in same) + ".",
