@@ -258,3 +258,17 @@ def test_an_interrupted_local_cluster_run_stops_its_workers_and_marks_the_rest(i
     assert f"interrupted by SIGINT: graded {len(done)} of {len(STUDENTS)} submissions" \
         in interrupted["stderr"]
     assert interrupted["left"] == []          # no worker process of the run is left
+
+
+@pytest.mark.parametrize("args, message", [
+    (["autograde", PS, "--db", "not a url"], "--db 'not a url' is not a database URL"),
+    (["autograde", PS, "--jobs", "2", "--scheduler", "tcp://127.0.0.1:9"],
+     "--jobs sizes a local cluster; with --scheduler"),
+])
+def test_bad_cluster_options_are_refused_by_name(args, message, capsys):
+    from grading.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
