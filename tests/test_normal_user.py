@@ -234,7 +234,9 @@ def test_autograde_says_it_grades_in_a_user_namespace_and_what_that_lacks(workfl
                     "no network, course files hidden, other students hidden, memory (RLIMIT_AS), "
                     "CPU time, file size, processes; not: uid separation, "
                     "cgroups (no systemd user session)"), mode
-    assert rest[-1] == f"{PS}: graded 3 of 3 submissions", rest
+    # the summary, then where the run's log is (grading.run_log)
+    assert rest[-2] == f"{PS}: graded 3 of 3 submissions", rest
+    assert rest[-1].startswith(f"{PS}: details in {workflow['root'] / 'logs'}/autograde-"), rest
 
 
 def test_scores_are_right_as_a_normal_user(workflow):
