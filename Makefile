@@ -20,9 +20,10 @@ setup: $(SETUP)
 # (tests/test_pythons.py installs the course in a venv of it) come from Debian.
 system-packages:
 	@command -v chromium >/dev/null && command -v bwrap >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && \
 	  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium bubblewrap python3 python3-venv)
+	    chromium bubblewrap postgresql python3 python3-venv)
 
 site: $(SETUP)
 	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --warningiserror --keep-going

@@ -29,6 +29,9 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.assignment_id = ""
+# A named course: with the default "" nbgrader's Gradebook adds no course row, and PostgreSQL
+# (which, unlike SQLite, enforces foreign keys) then refuses every assignment of the release.
+c.CourseDirectory.course_id = "lossopt"
 # Only the notebook goes into a release; nothing else of source/<ps>/ is copied.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
 

@@ -82,10 +82,11 @@ def submit(root, ps, student, nb):
         nbformat.write(nb, str(folder / f"{ps}.ipynb"))
 
 
-def scores(root, ps, student):
+def scores(root, ps, student, db_url=None):
+    """Autograded score of each test cell of ``student``'s ``ps`` (default: the SQLite gradebook)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
         notebook = gb.find_submission_notebook(ps, ps, student)
         return {g.name: g.auto_score for g in notebook.grades}
 

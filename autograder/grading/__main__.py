@@ -6,6 +6,8 @@
     python -m grading autograde ps2 --jobs 1 --force   # all of them, one after another
     python -m grading feedback ps2            # feedback/<student>/ps2/ps2.html
     python -m grading export --to grades.csv  # one row per student and problem set
+    python -m grading autograde ps2 --db postgresql+psycopg://grader@dbhost/lossopt
+    python -m grading autograde ps2 --scheduler tcp://head:8786 --db postgresql+psycopg://...
     python -m grading suspicion ps2           # reports/ps2-suspicion.md: code to read by hand
     python -m grading report ps2              # reports/ps2-confusions.md/.png: the class view
 
@@ -16,9 +18,12 @@ command loads that folder's
 ``nbgrader_config.py`` and drives nbgrader's own Python API in this one
 process (``autograde``: in one process per core, see ``grading.parallel``),
 so students are graded one after another without nbgrader's start-up cost
-each time.  A submission that cannot be graded (a file that
-is not a notebook, a crash) is reported by name and the others go on; the
-exit code is then 1.
+each time.  ``--db URL`` (release, autograde, feedback, export: the commands
+that read the gradebook) picks the gradebook, any SQLAlchemy URL; SQLite is
+the default.  ``--scheduler ADDRESS`` grades on an existing Dask cluster
+(see ``grading.cluster``), and refuses SQLite with exit code 2.  A
+submission that cannot be graded (a file that is not a notebook, a crash)
+is reported by name and the others go on; the exit code is then 1.
 
 ``release``, ``autograde``, ``feedback`` and ``export`` hold the course's
 lock (``grading.course_lock``): a second one on the same course refuses at
@@ -33,6 +38,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cluster import UnsharedGradebook, check_db_url
 from .config_check import UnsafeConfig, checked_api, checked_config
 from .course_lock import CourseLocked, course_lock
 from .sandbox import SandboxUnavailable
@@ -44,8 +50,8 @@ def problem_sets(root):
     return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir())
 
 
-def release(root, names=None):
-    api = checked_api(root)
+def release(root, names=None, db_url=None):
+    api = checked_api(root, db_url=db_url)
     failed = []
     for ps in names or problem_sets(root):
         result = api.generate_assignment(ps, force=True, create=True)
@@ -59,19 +65,20 @@ def release(root, names=None):
     return 1 if failed else 0
 
 
-def autograde(root, ps, students=None, jobs=None, force=False):
-    """Grade new and changed submissions on ``jobs`` cores (see ``grading.parallel``)."""
+def autograde(root, ps, students=None, jobs=None, force=False, scheduler=None, db_url=None):
+    """Grade new and changed submissions on ``jobs`` cores or a Dask cluster
+    (see ``grading.parallel``)."""
     from .parallel import autograde as run
 
-    return run(root, ps, students, jobs=jobs, force=force)
+    return run(root, ps, students, jobs=jobs, force=force, scheduler=scheduler, db_url=db_url)
 
 
-def feedback(root, ps):
+def feedback(root, ps, db_url=None):
     from tqdm import tqdm
 
     from .feedback_page import MISSING, offline_ready
 
-    api = checked_api(root)
+    api = checked_api(root, db_url=db_url)
     if not offline_ready():
         print(f"warning: {MISSING}", file=sys.stderr)
     students = sorted(p.parent.name for p in (Path(root) / "autograded").glob(f"*/{ps}"))
@@ -84,12 +91,12 @@ def feedback(root, ps):
     return 1 if failed else 0
 
 
-def export(root, to):
+def export(root, to, db_url=None):
     from nbgrader.api import Gradebook
 
     from .export import CourseCsvExport
 
-    api = checked_api(root)
+    api = checked_api(root, db_url=db_url)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         CourseCsvExport(to=str(to)).export(gb)
     print(f"wrote {to}")
@@ -100,22 +107,32 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=str(DEFAULT_ROOT), help="course folder")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("release", help="generate the student version of problem sets")
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="URL", type=db_url_argument,
+                    help="the gradebook (an SQLAlchemy URL; default: the config's "
+                         "CourseDirectory.db_url, sqlite:///<root>/gradebook.db)")
+    p = sub.add_parser("release", parents=[db],
+                       help="generate the student version of problem sets")
     p.add_argument("ps", nargs="*")
-    p = sub.add_parser("autograde", help="grade every submission of one problem set")
+    p = sub.add_parser("autograde", parents=[db],
+                       help="grade every submission of one problem set")
     p.add_argument("ps")
     p.add_argument("--student", action="append", help="only these students (repeatable)")
     p.add_argument("--jobs", type=int, default=None,
-                   help="worker processes (default: the number of usable CPUs)")
+                   help="worker processes of a local Dask cluster "
+                        "(default: the number of usable CPUs)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster of this scheduler (e.g. tcp://head:8786); "
+                        "its workers must share the course folder and a PostgreSQL gradebook")
     p.add_argument("--force", action="store_true",
                    help="grade every submission, even those unchanged since their last grading")
-    p = sub.add_parser("feedback", help="write feedback HTML for one problem set")
+    p = sub.add_parser("feedback", parents=[db], help="write feedback HTML for one problem set")
     p.add_argument("ps")
     p = sub.add_parser("suspicion", help="list submissions whose code reaches for the grader")
     p.add_argument("ps")
     p = sub.add_parser("report", help="count, per function, who passed and each confusion")
     p.add_argument("ps")
-    p = sub.add_parser("export", help="export every grade to CSV")
+    p = sub.add_parser("export", parents=[db], help="export every grade to CSV")
     p.add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
@@ -127,9 +144,12 @@ def main(argv=None):
             parser.error(f"unknown problem set {ps!r}; the course has {', '.join(known)}")
     if args.command == "autograde" and args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.command == "autograde" and args.jobs is not None and args.scheduler:
+        parser.error("--jobs sizes a local cluster; with --scheduler the cluster's own "
+                     "workers grade (start more of them to grade faster)")
     try:
         return run_command(args, root, " ".join(sys.argv[1:] if argv is None else argv))
-    except (UnsafeConfig, SandboxUnavailable) as error:
+    except (UnsafeConfig, SandboxUnavailable, UnsharedGradebook) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except CourseLocked as error:
@@ -142,27 +162,37 @@ LOCKED_COMMANDS = ("release", "autograde", "feedback", "export")
 
 def run_command(args, root, command_line):
     """Run the parsed command on the course at ``root``, its config checked first."""
-    checked_config(root)
+    db_url = getattr(args, "db", None)
+    checked_config(root, db_url)
     if args.command in LOCKED_COMMANDS:
         with course_lock(root, f"python -m grading {command_line}"):
-            return unlocked_command(args, root)
-    return unlocked_command(args, root)
+            return unlocked_command(args, root, db_url)
+    return unlocked_command(args, root, db_url)
 
 
-def unlocked_command(args, root):
+def unlocked_command(args, root, db_url):
     if args.command == "release":
-        return release(root, args.ps)
+        return release(root, args.ps, db_url)
     if args.command == "autograde":
-        return autograde(root, args.ps, args.student, jobs=args.jobs, force=args.force)
+        return autograde(root, args.ps, args.student, jobs=args.jobs, force=args.force,
+                         scheduler=args.scheduler, db_url=db_url)
     if args.command == "feedback":
-        return feedback(root, args.ps)
+        return feedback(root, args.ps, db_url)
     if args.command == "suspicion":
         from .suspicion import main as suspicion_main
         return suspicion_main([args.ps, "--root", str(root)])
     if args.command == "report":
         from .report import main as report_main
         return report_main(root, args.ps)
-    return export(root, args.to)
+    return export(root, args.to, db_url)
+
+
+def db_url_argument(text):
+    """``--db``'s value, checked to be a database URL (argparse names the problem)."""
+    try:
+        return check_db_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -113,23 +113,30 @@ def check_config(config, errors=(), where="nbgrader_config.py"):
                            "after SandboxedExecute (it replaces the kernel's test outputs)")
 
 
-def checked_config(root):
-    """The config nbgrader would load from ``root``; :class:`UnsafeConfig` if unsafe."""
+def checked_config(root, db_url=None):
+    """The config nbgrader would load from ``root``; :class:`UnsafeConfig` if unsafe.
+
+    ``db_url`` (``--db``): the gradebook, instead of the config's
+    ``CourseDirectory.db_url`` (by default ``sqlite:///<root>/gradebook.db``).
+    """
     config, errors = load_config(root)
     check_config(config, errors, where=str(Path(root).resolve() / "nbgrader_config.py"))
+    if db_url:
+        config.CourseDirectory.db_url = db_url
     return config
 
 
-def checked_api(root, intake=None):
+def checked_api(root, intake=None, db_url=None):
     """nbgrader's API on the checked config of the course at ``root``.
 
     ``intake``: a private folder that nbgrader reads submissions from
-    instead of ``submitted/`` (see ``parallel.grade_one``).
+    instead of ``submitted/`` (see ``parallel.grade_one``); ``db_url``: the
+    gradebook, as in :func:`checked_config`.
     """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    config = checked_config(root)
+    config = checked_config(root, db_url)
     if intake is not None:
         config.CourseDirectory.submitted_directory = str(Path(intake).resolve())
     return NbGraderAPI(CourseDirectory(config=config), config=config)

@@ -4,11 +4,13 @@
   -INT`` the main process alone) and SIGTERM set a flag and raise
   ``KeyboardInterrupt`` once.  nbgrader's API catches broad exceptions
   inside its own calls and returns a failed result instead, so the
-  grader calls :func:`check` after each nbgrader call.  The main process
-  passes the signal on to its workers (:func:`stop_workers`); each worker
-  ends after the nbgrader call it is in, which stops that kernel, and a
-  worker still alive after ``STOP_SECONDS`` is killed (its sandbox dies
-  with it: bubblewrap's ``--die-with-parent``).
+  grader calls :func:`check` after each nbgrader call.  On a Dask cluster
+  (``grading.cluster``) the coordinator then cancels every task not
+  finished; a local cluster is closed, its worker processes ended by their
+  nannies, and each kernel's sandbox dies with its worker (bubblewrap's
+  ``--die-with-parent``).  A task already running on a ``--scheduler``
+  cluster's worker finishes there (Dask cannot stop a running task); its
+  submission stays marked to grade again.
 - **Nothing stale.**  Before a run grades anything, every submission it
   will grade is marked "grade again" in the state file; a submission is
   marked done only once its results are written.  So an interrupted run
@@ -32,7 +34,6 @@ import signal
 import tempfile
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-STOP_SECONDS = 30
 EXIT_CODE = 130
 # A Unix socket's path holds at most 107 bytes, and the kernels' sockets live at
 # <run folder>/lossopt-kernel-XXXXXXXX/ipc/kernel-N: a longer TMPDIR gives way to /tmp.
@@ -69,25 +70,6 @@ def handled():
     finally:
         for number, handler in old.items():
             signal.signal(number, handler)
-
-
-def install_in_worker() -> None:
-    """A worker process: the same handlers, for its whole life."""
-    for number in SIGNALS:
-        signal.signal(number, _on_signal)
-
-
-def stop_workers(procs) -> None:
-    """Pass the signal on to every live worker; kill those that do not end in time."""
-    for proc in procs:
-        if proc.is_alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        proc.join(timeout=STOP_SECONDS)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
 
 
 @contextlib.contextmanager

@@ -4,15 +4,18 @@
 
 - **The config is checked first** (``grading.config_check``), before any
   student code runs, and again in each worker.
-- **Workers.**  N worker processes (``spawn``: nothing of this process is
-  inherited) each load the config once and grade student after student
-  through nbgrader's Python API, so nbgrader's start-up is paid once per
-  worker, not per student.  They take students from one queue, so a slow
+- **Workers.**  One Dask task per submission (``grading.cluster``): on a
+  local cluster of N single-threaded worker processes, or with
+  ``--scheduler ADDRESS`` on an existing cluster that shares the course
+  folder and a PostgreSQL gradebook.  Each worker loads the config once and
+  grades student after student through nbgrader's Python API, so
+  nbgrader's start-up is paid once per worker, not per student; a slow
   submission holds up one worker only.  Worker k runs student code as
   sandbox uid ``LOSSOPT_SANDBOX_UID - k`` (65534, 65533, ... by default):
   the process limit counts per uid, so a fork bomb graded by one worker
-  cannot starve the other's kernels.  Each worker writes the SQLite
-  gradebook itself; a "database is locked" error is retried.
+  cannot starve the other's kernels.  Each worker writes the gradebook
+  itself; a SQLite "database is locked" error is retried.  ``--jobs 1``
+  grades in this process, with no cluster.
 - **Only what changed.**  After a submission is graded, the hash of its
   folder is recorded in ``autograded/.graded-hashes.json`` (outside every
   student's folder, so no student code can write it), with the seconds each
@@ -27,9 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import queue
 import shutil
 import sys
 import tempfile
@@ -40,8 +41,8 @@ import nbformat
 from lossopt.cpus import usable_cpus
 
 from . import interrupts, intake, sandbox
+from .config_check import checked_api
 from .run_log import RunLog
-from .config_check import UnsafeConfig, checked_api
 
 STATE_FILE = Path("autograded") / ".graded-hashes.json"
 LOCKED = "database is locked"
@@ -253,37 +254,6 @@ def grade_one(api, root, ps, student):
     return None, notes
 
 
-def worker(root, ps, uid, tasks, results, number):
-    """One worker process: grade students from ``tasks`` until it yields None."""
-    interrupts.install_in_worker()
-    if uid is not None:
-        os.environ["LOSSOPT_SANDBOX_UID"] = str(uid)
-    try:
-        grade_from_queue(root, ps, tasks, results, number)
-    except KeyboardInterrupt:
-        results.cancel_join_thread()    # the main process reads no more: do not wait for it
-
-
-def grade_from_queue(root, ps, tasks, results, number):
-    with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
-        try:
-            api = checked_api(root, intake=private)
-        except UnsafeConfig as error:
-            results.put(("unsafe", number, None, str(error), 0.0, []))
-            return
-        except Exception as error:
-            results.put(("dead", number, None, f"{type(error).__name__}: {error}", 0.0, []))
-            return
-        while not interrupts.requested():
-            student = tasks.get()
-            if student is None:
-                return
-            results.put(("start", number, student, None, 0.0, []))
-            start = time.monotonic()
-            problem, notes = graded(api, root, ps, student)
-            results.put(("done", number, student, problem, time.monotonic() - start, notes))
-
-
 def graded(api, root, ps, student):
     """:func:`grade_one`, with an unexpected error as the problem."""
     try:
@@ -292,78 +262,19 @@ def graded(api, root, ps, student):
         return f"{type(error).__name__}: {error}", []
 
 
-def worker_uids(jobs):
-    """The sandbox uid of each worker: LOSSOPT_SANDBOX_UID, then one less for each."""
-    from .sandbox import sandbox_uid
+def autograde(root, ps, students=None, jobs=None, force=False, scheduler=None, db_url=None):
+    """Grade the submissions of ``ps``; return the exit code (1 if one failed, 130 if interrupted).
 
-    base = sandbox_uid()
-    uids = [base - k for k in range(jobs)]
-    if uids[-1] < 1000:
-        raise ValueError(f"LOSSOPT_SANDBOX_UID={base} leaves no unprivileged uid for "
-                         f"{jobs} workers (worker k uses {base} - k, which must be >= 1000)")
-    return uids
-
-
-def run_workers(root, ps, students, jobs, on_result):
-    """Grade ``students`` in ``jobs`` processes; call ``on_result(student, problem, seconds, notes)``."""
-    context = multiprocessing.get_context("spawn")
-    tasks, results = context.Queue(), context.Queue()
-    for student in students:
-        tasks.put(student)
-    uids = worker_uids(jobs)
-    for _ in range(jobs):
-        tasks.put(None)
-    procs = [context.Process(target=worker, args=(str(root), ps, uids[k], tasks, results, k),
-                             daemon=True)
-             for k in range(jobs)]
-    for proc in procs:
-        proc.start()
-    current = {}
-    left = set(students)
-    dead = set()
-    try:
-        while left:
-            try:
-                kind, number, student, problem, seconds, notes = results.get(timeout=1.0)
-            except queue.Empty:
-                for k, proc in enumerate(procs):
-                    if k not in dead and not proc.is_alive():
-                        dead.add(k)
-                        lost = current.pop(k, None)
-                        if lost in left:
-                            left.discard(lost)
-                            on_result(lost, "the grader worker stopped while grading it", 0.0, [])
-                if len(dead) == len(procs):
-                    for student in sorted(left):
-                        on_result(student, "not graded: every grader worker stopped", 0.0, [])
-                    left.clear()
-                continue
-            if kind == "unsafe":
-                raise UnsafeConfig(problem)
-            if kind == "dead":
-                raise RuntimeError(problem)
-            if kind == "start":
-                current[number] = student
-            else:
-                current.pop(number, None)
-                left.discard(student)
-                on_result(student, problem, seconds, notes)
-    finally:
-        if interrupts.requested():
-            interrupts.stop_workers(procs)
-        for proc in procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-
-
-def autograde(root, ps, students=None, jobs=None, force=False):
-    """Grade the submissions of ``ps``; return the exit code (1 if one failed, 130 if interrupted)."""
+    ``scheduler``: the address of a Dask cluster to grade on (see
+    ``grading.cluster``); ``db_url``: the gradebook, instead of the config's.
+    """
     root = Path(root).resolve()
-    api = checked_api(root)      # refuses before any student code runs
-    print(sandbox.current_mode().describe())    # refuses before the gradebook is read
+    api = checked_api(root, db_url=db_url)      # refuses before any student code runs
     db_url = api.coursedir.db_url
+    if scheduler:
+        from .cluster import check_shareable
+        check_shareable(db_url)
+    print(sandbox.current_mode().describe())    # refuses before the gradebook is read
     submitted = root / "submitted"
     # a linked folder is found too (and refused by grade_one), never followed
     found = sorted(p.parent.name for p in submitted.glob(f"*/{ps}")
@@ -380,13 +291,18 @@ def autograde(root, ps, students=None, jobs=None, force=False):
               "since their last grading (--force re-grades them)")
         return 1 if unknown else 0
     jobs = max(1, min(jobs or usable_cpus(), len(todo)))
-    with RunLog(root, ps) as log, interrupts.run_scratch(), interrupts.handled():
-        return grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown)
+    with RunLog(root, ps) as log, interrupts.run_scratch() as scratch, interrupts.handled():
+        return grade_all(root, ps, todo, hashes, log, skipped, unknown, jobs=jobs,
+                         scheduler=scheduler, db_url=db_url, scratch=scratch)
 
 
-def grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown):
+def grade_all(root, ps, todo, hashes, log, skipped, unknown, jobs, scheduler, db_url, scratch):
     """Grade ``todo``; each is marked "grade again" first and done once its results are written."""
     from tqdm import tqdm
+
+    from .cluster import grade_on_dask
+
+    where = f"Dask cluster at {scheduler}" if scheduler else f"{jobs} worker{'s' * (jobs > 1)}"
 
     state = read_state(root)
     entry = state.setdefault(ps, {})
@@ -400,8 +316,8 @@ def grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown):
         done.pop(student, None)
     write_state(root, state)
     problems, remarks, graded_now = [], [], []
-    bar = tqdm(total=len(todo), desc=f"autograde {ps} ({jobs} worker{'s' * (jobs > 1)})",
-               unit="student", file=log.bar_file)
+    bar = tqdm(total=len(todo), desc=f"autograde {ps} ({where})", unit="student",
+               file=log.bar_file)
 
     def on_result(student, problem, seconds, notes):
         took[student] = round(seconds, 3)
@@ -416,16 +332,17 @@ def grade_all(root, ps, todo, hashes, jobs, log, skipped, unknown):
         bar.update(1)
 
     try:
-        if jobs == 1:
+        if jobs == 1 and not scheduler:
             with tempfile.TemporaryDirectory(prefix="lossopt-intake-") as private:
-                api = checked_api(root, intake=private)
+                api = checked_api(root, intake=private, db_url=db_url)
                 for student in todo:
                     interrupts.check()
                     start = time.monotonic()
                     problem, notes = graded(api, root, ps, student)
                     on_result(student, problem, time.monotonic() - start, notes)
         else:
-            run_workers(root, ps, todo, jobs, on_result)
+            grade_on_dask(root, ps, todo, on_result, jobs=jobs, scheduler=scheduler,
+                          db_url=db_url, scratch=scratch)
     except KeyboardInterrupt:
         bar.close()
         log.say(f"{ps}: interrupted by {interrupts.requested() or 'SIGINT'}: graded "
