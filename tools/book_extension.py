@@ -4,8 +4,10 @@ It lives outside ``lossopt``: the student wheel ships the toolkit, not the
 book's build hooks.
 """
 
+import html
 import os
 
+from lossopt.i18n import LANGUAGE_ENV, LANGUAGE_NAMES, LANGUAGES
 from lossopt.interactive import STATIC_ENV
 
 
@@ -16,11 +18,16 @@ def setup(app):
     execution cache never holds live-only widgets.  The book root goes on the
     kernels' ``PYTHONPATH`` (kernels inherit the build's environment), so a
     chapter in ``chapters/`` can import packages that sit in the root.  An
-    inline script that an extension registered twice is written once.
+    inline script that an extension registered twice is written once.  The kernels draw
+    their figures in the book's language (``LOSSOPT_LANGUAGE``), every page links the same
+    page in the other editions, and exercise titles are translated like any paragraph.
     """
     os.environ[STATIC_ENV] = "1"
+    app.connect("config-inited", _kernels_speak_the_book_language)
     # Late, so the scripts other extensions add to each page are there already.
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
+    app.connect("html-page-context", _link_other_editions)
+    _translatable_exercise_titles(app)
     root = os.fspath(app.srcdir)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
@@ -47,3 +54,106 @@ def _drop_repeated_inline_scripts(app, pagename, templatename, context, doctree)
             seen.add(body)
         kept.append(script)
     scripts[:] = kept     # in place: later handlers append to this same list
+
+
+def _kernels_speak_the_book_language(app, config):
+    """Tell the kernels (they inherit the build's environment) which language to draw in."""
+    language = config.language or "en"
+    if language not in LANGUAGES:
+        raise ValueError(f"the book's language {language!r} is not one of {LANGUAGES}")
+    os.environ[LANGUAGE_ENV] = language
+
+
+def edition_links(pagename, language):
+    """``(language, name, relative URL)`` of ``pagename`` in each other edition.
+
+    The English edition is the site's root and every other one a folder in it
+    (``ko/``, tools/build_edition.py), so the same page is one folder down or up.
+    """
+    up = "../" * pagename.count("/")
+    links = []
+    for other in LANGUAGES:
+        if other == language:
+            continue
+        if language == "en":
+            href = f"{up}{other}/{pagename}.html"
+        elif other == "en":
+            href = f"../{up}{pagename}.html"
+        else:
+            href = f"../{up}{other}/{pagename}.html"
+        links.append((other, LANGUAGE_NAMES[other], href))
+    return links
+
+
+def _link_other_editions(app, pagename, templatename, context, doctree):
+    """Open every page with a link to the same page in the other editions.
+
+    Written into the page's body (no script needed) and announced to search engines as
+    ``<link rel="alternate" hreflang>``; pages with no body of their own (search, index)
+    get the head link only.
+    """
+    language = app.config.language or "en"
+    links = edition_links(pagename, language)
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}">'
+        for lang, _, href in links)
+    if "body" not in context or doctree is None:
+        return
+    anchors = "".join(
+        f'<a class="lossopt-language-link" href="{html.escape(href)}" hreflang="{lang}" '
+        f'lang="{lang}">{html.escape(name)}</a>' for lang, name, href in links)
+    context["body"] = f'<nav class="lossopt-language" aria-label="Language">{anchors}</nav>\n' \
+        + context["body"]
+
+
+def _translatable_exercise_titles(app):
+    """Give sphinx-exercise's titles a source, so gettext extracts and translates them.
+
+    Its directives parse the title into a subtitle node with no source and no raw text,
+    which Sphinx's i18n skips as a built-in message: the exercise titles stayed English.
+    With a source, the Locale transform translates them when a page is read; and since
+    sphinx-exercise folds the subtitle into a plain title before the gettext builder
+    looks at the page, a post-transform that runs first hands the gettext builder the
+    titles' messages itself.
+    """
+    from sphinx.builders.gettext import MsgOrigin
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+    from sphinx.util.i18n import docname_to_domain
+    try:
+        from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
+        from sphinx_exercise.nodes import exercise_subtitle
+        from sphinx_exercise.post_transforms import ResolveTitlesInExercises
+    except ImportError:      # the book lists sphinx_exercise; a bare Sphinx test app may not
+        return
+
+    class ExtractExerciseTitles(SphinxPostTransform):
+        """Add each exercise title to the page's catalog (gettext builder only)."""
+        default_priority = ResolveTitlesInExercises.default_priority - 1
+        builders = ("gettext",)
+
+        def run(self):
+            domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+            catalog = self.app.builder.catalogs[domain]
+            for subtitle in self.document.findall(exercise_subtitle):
+                if subtitle.rawsource and subtitle.source:
+                    catalog.add(subtitle.rawsource, MsgOrigin(subtitle.source, subtitle.line))
+
+    app.add_post_transform(ExtractExerciseTitles)
+
+    def translatable(base):
+        class Directive(base):
+            def run(self):
+                result = super().run()
+                if self.arguments:
+                    source, line = self.state_machine.get_source_and_line(self.lineno)
+                    for node in result:
+                        for subtitle in node.findall(exercise_subtitle):
+                            subtitle.rawsource = self.arguments[0]
+                            subtitle.source, subtitle.line = source, line
+                return result
+        Directive.__name__ = base.__name__
+        Directive.__doc__ = base.__doc__
+        return Directive
+
+    app.add_directive("exercise", translatable(ExerciseDirective), override=True)
+    app.add_directive("exercise-start", translatable(ExerciseStartDirective), override=True)
