@@ -95,8 +95,8 @@ def _link_other_editions(app, pagename, templatename, context, doctree):
     language = app.config.language or "en"
     links = edition_links(pagename, language)
     context["metatags"] = context.get("metatags", "") + "".join(
-        f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}">'
-        for lang, _, href in links)
+        f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}" '
+        f'title="{html.escape(name)}">' for lang, name, href in links)
     if "body" not in context or doctree is None:
         return
     anchors = "".join(
