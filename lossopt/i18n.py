@@ -41,13 +41,68 @@ FONT_PACKAGE = "fonts-noto-cjk"
 #: tr(): a template keeps its {fields}, and the translation keeps the same fields.
 STRINGS = {
     "ko": {
-        # lossopt.plotting, lossopt.race: axes and legends every chapter shares
-        "step": "단계",
+        # lossopt.plotting, lossopt.race: axes, legends and tables every chapter shares;
+        # the glossary's Korean terms (chapters/glossary.md) wherever it lists one
+        "step": "스텝",
         "loss": "손실",
         "predicted value": "예측값",
-        "{name} (diverged at step {step})": "{name} ({step}단계에서 발산)",
+        "{name} (diverged at step {step})": "{name} ({step} 스텝에서 발산)",
         "optimizer": "옵티마이저",
         "defaults": "기본값",
+        "surface": "곡면",
+        "bowl": "그릇",
+        "ravine": "협곡",
+        "rosenbrock": "로젠브록",
+        "beale": "빌",
+        "saddle": "안장점",
+        # chapter 4: the evolution of the optimizers
+        "{name} (diverges)": "{name} (발산)",
+        "gradient descent": "경사 하강법",
+        "momentum": "모멘텀",
+        "the ravine, {n} steps, lr = {lr:g}, gamma = {gamma:g}":
+            "협곡, {n} 스텝, lr = {lr:g}, gamma = {gamma:g}",
+        r"rate $\rho$ per step": r"스텝당 수렴률 $\rho$",
+        r"learning rate $\eta$": r"학습률 $\eta$",
+        "lr = {lr:g}, gamma = {gamma:g}: rate {rate:.3f}":
+            "lr = {lr:g}, gamma = {gamma:g}: 수렴률 {rate:.3f}",
+        "not convergent:\n" r"$|\theta_2|$ grows without bound":
+            "수렴하지 않음:\n" r"$|\theta_2|$가 한없이 커진다",
+        "distance along each direction": "방향별 거리",
+        r"$J(\theta)$ and where the run went": r"$J(\theta)$와 실행이 간 곳",
+        "deep minimum": "깊은 최솟값",
+        "bump": "언덕",
+        "shallow minimum": "얕은 최솟값",
+        "gamma = {gamma:g}: ends in the deep minimum": "gamma = {gamma:g}: 깊은 최솟값에서 끝남",
+        "gamma = {gamma:g}: ends in the shallow minimum": "gamma = {gamma:g}: 얕은 최솟값에서 끝남",
+        "momentum run so far": "지금까지의 모멘텀 실행",
+        r"momentum step $-\gamma v$": r"모멘텀 스텝 $-\gamma v$",
+        r"$-\eta\,\nabla J(\theta)$: momentum": r"$-\eta\,\nabla J(\theta)$: 모멘텀",
+        r"$\theta$ (where we stand)": r"$\theta$ (지금 선 곳)",
+        r"look-ahead $\theta - \gamma v$": r"미리 본 점 $\theta - \gamma v$",
+        "step {k}: one step of each rule from the same point":
+            "{k} 스텝: 같은 점에서 두 규칙으로 한 스텝씩",
+        r"$\theta_1$ (gentle)": r"$\theta_1$ (완만)",
+        r"$\theta_2$ (steep)": r"$\theta_2$ (가파름)",
+        r"effective learning rate $\eta/\sqrt{G+\epsilon}$":
+            r"유효 학습률 $\eta/\sqrt{G+\epsilon}$",
+        "Adagrad, lr = {lr:g}: after {n} steps at ({x:.2f}, {y:.2f})":
+            "Adagrad, lr = {lr:g}: {n} 스텝 뒤 ({x:.2f}, {y:.2f})",
+        "lr = {lr:g}, {n} steps, RMSProp gamma = {gamma:g}":
+            "lr = {lr:g}, {n} 스텝, RMSProp gamma = {gamma:g}",
+        "AdaDelta step": "AdaDelta 스텝",
+        "step length on a constant slope, eps = {eps:g}":
+            "일정한 기울기에서의 스텝 길이, eps = {eps:g}",
+        "ravine: after {n} steps at ({x:.2f}, {y:.2f})": "협곡: {n} 스텝 뒤 ({x:.2f}, {y:.2f})",
+        "first moment": "1차 모멘트",
+        "second moment": "2차 모멘트",
+        r"step / $\eta$": r"스텝 / $\eta$",
+        " (raw)": " (보정 전)",
+        " (corrected)": " (보정 후)",
+        "step t": "스텝 t",
+        "lr = 0.1, beta1 = {beta1:g}, {n} steps": "lr = 0.1, beta1 = {beta1:g}, {n} 스텝",
+        "{surface}, step {step}": "{surface}, {step} 스텝",
+        "noise sigma = {sigma:g}, {n} steps": "잡음 sigma = {sigma:g}, {n} 스텝",
+        "loss floor, race settings": "손실 바닥, 경주 설정",
     },
 }
 

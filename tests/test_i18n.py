@@ -15,7 +15,7 @@ def test_english_is_the_text_itself(monkeypatch):
 
 def test_korean_comes_from_the_table_and_keeps_the_fields(monkeypatch):
     monkeypatch.setenv(i18n.LANGUAGE_ENV, "ko")
-    assert i18n.tr("step") == "단계"
+    assert i18n.tr("step") == "스텝"
     for english, korean in i18n.STRINGS["ko"].items():
         fields = lambda text: sorted(p for p in text.split("{")[1:])  # noqa: E731
         assert [f.split("}")[0] for f in fields(english)] == \

@@ -28,6 +28,7 @@ def setup(app):
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
     app.connect("html-page-context", _link_other_editions)
     _translatable_exercise_titles(app)
+    _glue_in_translated_text()
     root = os.fspath(app.srcdir)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
@@ -157,3 +158,37 @@ def _translatable_exercise_titles(app):
 
     app.add_directive("exercise", translatable(ExerciseDirective), override=True)
     app.add_directive("exercise-start", translatable(ExerciseStartDirective), override=True)
+
+
+def _glue_in_translated_text():
+    """Let a ``{glue:...}`` role in a translated message find its page's glue data.
+
+    Sphinx's i18n parses each translated message again as a small document of its own,
+    after the page was read; myst-nb looks its glue data up on the document being parsed
+    (``document["nb_renderer"]``, removed once the page is read), so every glue role of
+    a Korean paragraph failed ("No key ... found in glue data for this document").  The
+    renderer of the page being read is kept when the English text's own glue roles look
+    it up (every translated glue role has its English one: tests/test_translations.py),
+    and handed to the translation's parse of the same page.
+    """
+    try:
+        from myst_nb.ext.glue import directives, roles, utils
+    except ImportError:
+        return
+    original = utils.retrieve_glue_data
+    if getattr(roles.retrieve_glue_data, "keeps_renderer", False):
+        return
+    kept = {}
+
+    def retrieve_glue_data(document, key):
+        env = getattr(document.settings, "env", None)
+        docname = getattr(env, "docname", None)
+        if "nb_renderer" in document:
+            kept.clear()
+            kept[docname] = document["nb_renderer"]
+        elif docname in kept:
+            document["nb_renderer"] = kept[docname]
+        return original(document, key)
+
+    retrieve_glue_data.keeps_renderer = True
+    roles.retrieve_glue_data = directives.retrieve_glue_data = retrieve_glue_data
