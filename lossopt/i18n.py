@@ -55,6 +55,15 @@ STRINGS = {
         "rosenbrock": "로젠브록",
         "beale": "빌",
         "saddle": "안장점",
+        # chapter 1: what a loss function means
+        "signed error  y - ŷ": "부호 있는 오차  y - ŷ",
+        "absolute error  |y - ŷ|": "절대 오차  |y - ŷ|",
+        "squared error  (y - ŷ)²": "제곱 오차  (y - ŷ)²",
+        "prediction ŷ": "예측 ŷ",
+        "slope w": "기울기 w",
+        "intercept c": "절편 c",
+        "MSE over all lines (w, c)": "모든 직선 (w, c)의 MSE",
+        "{name} landscape of the line (height: {name})": "직선의 {name} 지형 (높이: {name})",
         # chapter 4: the evolution of the optimizers
         "{name} (diverges)": "{name} (발산)",
         "gradient descent": "경사 하강법",
