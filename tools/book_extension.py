@@ -187,7 +187,13 @@ def _glue_in_translated_text():
             kept.clear()
             kept[docname] = document["nb_renderer"]
         elif docname in kept:
+            # lent for this look-up only: a renderer left on the document would be pickled
+            # with the page (it holds modules), as myst-nb itself never leaves it
             document["nb_renderer"] = kept[docname]
+            try:
+                return original(document, key)
+            finally:
+                document.attributes.pop("nb_renderer", None)
         return original(document, key)
 
     retrieve_glue_data.keeps_renderer = True
