@@ -70,7 +70,7 @@ def test_a_page_opens_with_the_switch_and_announces_the_other_edition():
 
 
 def test_the_kernels_draw_in_the_book_language(monkeypatch):
-    monkeypatch.delenv("LOSSOPT_LANGUAGE", raising=False)
+    monkeypatch.setenv("LOSSOPT_LANGUAGE", "en")     # restored after the test
     book_extension._kernels_speak_the_book_language(
         None, types.SimpleNamespace(language="ko"))
     assert os.environ["LOSSOPT_LANGUAGE"] == "ko"
