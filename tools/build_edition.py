@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("ko",)
+# The book's title in each edition (_config.yml's title is a setting, not a message of the
+# catalogs): the sidebar and every page's <title> show it.
+TITLES = {"ko": "손실 함수와 옵티마이저"}
 
 
 def build(language, toc="_toc.yml", into=ROOT / "_build" / "html"):
@@ -36,7 +39,8 @@ def build(language, toc="_toc.yml", into=ROOT / "_build" / "html"):
     status = build_sphinx(
         ROOT, output, noconfig=True, path_config=ROOT / "_config.yml",
         confoverrides={"external_toc_path": Path(toc).as_posix(),
-                       "latex_individualpages": False, "language": language},
+                       "latex_individualpages": False, "language": language,
+                       "html_title": TITLES[language]},
         warningiserror=True, keep_going=True)
     if status:
         return status
