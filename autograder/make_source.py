@@ -2,8 +2,14 @@
 
 Run from anywhere::
 
-    python autograder/make_source.py          # rewrite the notebooks
-    python autograder/make_source.py --check  # exit 1 if any is out of date
+    python autograder/make_source.py            # rewrite the notebooks
+    python autograder/make_source.py --check    # exit 1 if any is out of date
+    python autograder/make_source.py --catalog  # update the Korean catalog from the English
+
+Each set is written twice, with the same cells, ids and test code: in English
+(``source/psN/psN.ipynb``, what nbgrader grades against) and in Korean
+(``source_ko/psN/psN.ipynb``), whose text comes from the gettext catalog
+``locales/ko/LC_MESSAGES/grading.po`` (``grading/language.py``).
 
 Solution code is single-sourced: each solution cell is the reference
 function's own code (``inspect.getsource``), its docstring replaced by the
@@ -27,7 +33,8 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from grading import cases, confusions  # noqa: E402
+from grading import cases, confusions, language  # noqa: E402
+from grading.language import N_, tr  # noqa: E402
 from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -128,13 +135,24 @@ _OPT_DOCS = {
               "    theta' = theta - lr (beta1 m_hat + (1 - beta1) g / (1 - beta1**t'))\n"
               "                     / sqrt(v_hat + eps)"),
 }
-for _name, (_state, _rule) in _OPT_DOCS.items():
-    DOCS[f"{_name}_init"] = f"The starting {_state}: every array zeros shaped like theta" + (
-        ", and t = 0." if _name in ("adam", "nadam") else ".")
-    DOCS[f"{_name}_step"] = (
-        f"One {_name} step; returns (new_theta, new {_state}).\n\n"
-        f"    g is grad_fn; the state's fields are the symbols below:\n    {_rule}\n\n"
-        "    Never change theta or the state in place.")
+_INIT_DOC = N_("The starting {state}: every array zeros shaped like theta.")
+_INIT_DOC_T = N_("The starting {state}: every array zeros shaped like theta, and t = 0.")
+_STEP_DOC = N_("One {name} step; returns (new_theta, new {state}).\n\n"
+               "    g is grad_fn; the state's fields are the symbols below:\n    {rule}\n\n"
+               "    Never change theta or the state in place.")
+
+
+def docstring(name, language="en"):
+    """The student-facing docstring of the graded function ``name``, in ``language``."""
+    if name in DOCS:
+        return tr(language, DOCS[name])
+    base, kind = name.rsplit("_", 1)
+    state, rule = _OPT_DOCS[base]
+    if kind == "init":
+        template = _INIT_DOC_T if base in ("adam", "nadam") else _INIT_DOC
+        return tr(language, template).format(state=state)
+    return tr(language, _STEP_DOC).format(name=base, state=state, rule=rule)
+
 
 REFERENCE_MODULES = (residuals, losses, optimizers, training)
 
@@ -209,7 +227,7 @@ def _helpers(fn, provided):
     return order
 
 
-def solution_cell(names, provided):
+def solution_cell(names, provided, language="en"):
     """Source of one solution cell defining the reference functions ``names``."""
     blocks = []
     for name in names:
@@ -222,7 +240,7 @@ def solution_cell(names, provided):
             else:
                 h_header, h_body = _without_docstring(value)
                 inner.append("\n".join(h_header + h_body))
-        doc = '    """' + DOCS[name] + '"""'
+        doc = '    """' + docstring(name, language) + '"""'
         region = ["    ### BEGIN SOLUTION"]
         for block in inner:
             region += textwrap.indent(block, "    ").splitlines() + [""]
@@ -260,16 +278,18 @@ def code(source, metadata):
     return cell
 
 
-def test_cell(task):
-    what = " and ".join(f"`{f}`" for f in task.functions).replace("`", "")
-    lines = [f'"""Check that {what} {SUMMARY[task.grade_id]}."""']
+def test_cell(task, language="en"):
+    what = tr(language, " and ").join(task.functions)
+    lines = ['"""' + tr(language, "Check that {functions} {summary}.").format(
+        functions=what, summary=tr(language, SUMMARY[task.grade_id])) + '"""']
     for check, hints in zip(task.checks, confusions.task_hints(task)):
-        lines += textwrap.wrap(check.why, 88, initial_indent="# ", subsequent_indent="# ")
-        lines.append(cases.visible_code(task, check, hints))
+        lines += textwrap.wrap(tr(language, check.why), 88, initial_indent="# ",
+                               subsequent_indent="# ")
+        lines.append(cases.visible_code(task, check, hints, language))
     n_hidden = len(task.cases()) - len(task.checks)
-    lines += ["### BEGIN HIDDEN TESTS",
-              f"# {n_hidden} more cases of {task.label} run in the grader, outside this notebook.",
-              "### END HIDDEN TESTS"]
+    hidden = tr(language, "{n} more cases of {function} run in the grader, outside this "
+                          "notebook.").format(n=n_hidden, function=task.label)
+    lines += ["### BEGIN HIDDEN TESTS", f"# {hidden}", "### END HIDDEN TESTS"]
     return code("\n".join(lines), _meta(task.grade_id, grade=True, locked=True,
                                         points=task.points))
 
@@ -312,7 +332,7 @@ def md_solution(grade_id, answer, points):
 
 SETUP_IMPORTS = "import numpy as np"
 
-GRADING_NOTE = (
+GRADING_NOTE = N_(
     "**How this is graded.** Each function is graded on its own: the grader "
     "runs the first two code cells and your answer cells (the ones that said "
     "`# YOUR CODE HERE`) in a fresh process, on the checks shown and on "
@@ -331,7 +351,20 @@ def setup_cell(extra=""):
 # ------------------------------------- the student's helpers (shipped)
 # These two functions are copied, as source, into each notebook's second
 # cell: they explain a failing visible check and keep the figure drawing.
-# They know only the visible values written into the notebook.
+# They know only the visible values written into the notebook, and say
+# what they say in the words of MESSAGES (written into the cell in the
+# notebook's language).
+
+MESSAGES = {
+    "returned": N_("  returned {}"),
+    "expected": N_("  expected {}"),
+    "shape": N_("  (shape {}, expected shape {})"),
+    "known": N_("Known mistake: {} See {}"),
+    "or": N_("or: {} See {}"),
+    "left out": N_("Left out of the figure:"),
+    "not written": N_("not written yet"),
+    "not finite": N_("it returned values that are not finite"),
+}
 
 
 def check(got, expected, call, confusions=None):
@@ -356,17 +389,18 @@ def check(got, expected, call, confusions=None):
 
     if same(got, expected):
         return
-    lines = [call, f"  returned {show(got)}", f"  expected {show(expected)}"]
+    lines = [call, MESSAGES["returned"].format(show(got)),
+             MESSAGES["expected"].format(show(expected))]
     try:
         shape = np.shape(got)
     except Exception:
         shape = None
     if shape is not None and shape != np.shape(expected):
-        lines.append(f"  (shape {shape}, expected shape {np.shape(expected)})")
+        lines.append(MESSAGES["shape"].format(shape, np.shape(expected)))
     known = [key for key, value in (confusions or {}).items() if same(got, value)]
     for i, key in enumerate(known):   # two mistakes can give the same value here
         text, link = CONFUSIONS[key]
-        lines.append(("Known mistake: " if i == 0 else "or: ") + f"{text} See {link}")
+        lines.append(MESSAGES["known" if i == 0 else "or"].format(text, link))
     raise AssertionError("\n".join(lines))
 
 
@@ -383,9 +417,9 @@ def usable(candidates):
             with np.errstate(all="ignore"):
                 value = probe()
             if not np.all(np.isfinite(np.asarray(value, dtype=float))):
-                raise ValueError("it returned values that are not finite")
+                raise ValueError(MESSAGES["not finite"])
         except NotImplementedError:
-            left_out.append(f"{name} (not written yet)")
+            left_out.append(f"{name} ({MESSAGES['not written']})")
         except NameError as error:
             left_out.append(f"{name} ({error})")
         except Exception as error:
@@ -393,7 +427,7 @@ def usable(candidates):
         else:
             ok.append(name)
     if left_out:
-        print("Left out of the figure:", "; ".join(left_out))
+        print(MESSAGES["left out"], "; ".join(left_out))
     return ok
 
 
@@ -403,8 +437,12 @@ def _text(value, indent):
     return ("\n" + " " * indent).join(repr(p) for p in pieces)
 
 
-def helpers_cell(tasks):
-    """The second setup cell: CONFUSIONS seen in these tasks' checks, check() and usable()."""
+HELPERS_NOTE = N_("Known mistakes a visible check can recognise, and where the chapter "
+                  "explains them. Run this cell; you need not read it.")
+
+
+def helpers_cell(tasks, language="en"):
+    """The second setup cell: CONFUSIONS seen in these tasks' checks, MESSAGES, check(), usable()."""
     keys = []
     for task in tasks:
         for hints in confusions.task_hints(task):
@@ -413,11 +451,12 @@ def helpers_cell(tasks):
     entries = []
     for key in keys:
         conf = confusions.CATALOGUE[key]
-        entries.append(f"    {key!r}: (\n        {_text(conf.text, 8)},\n"
-                       f"        {conf.link!r}),")
-    parts = ["# Known mistakes a visible check can recognise, and where the chapter explains",
-             "# them. Run this cell; you need not read it.",
-             "CONFUSIONS = {", *entries, "}", "", "",
+        entries.append(f"    {key!r}: (\n        {_text(conf.text_in(language), 8)},\n"
+                       f"        {conf.link_in(language)!r}),")
+    words = [f"    {key!r}: {tr(language, text)!r}," for key, text in MESSAGES.items()]
+    note = textwrap.wrap(tr(language, HELPERS_NOTE), 86, initial_indent="# ",
+                         subsequent_indent="# ")
+    parts = [*note, "CONFUSIONS = {", *entries, "}", "MESSAGES = {", *words, "}", "", "",
              inspect.getsource(check).strip(), "", "", inspect.getsource(usable).strip()]
     return code("\n".join(parts), _meta("helpers", locked=True, tags=["setup"]))
 
@@ -432,16 +471,21 @@ def state_classes(names):
 # ------------------------------------------------------ problem sets
 
 
-def _section(tasks, provided, intro):
+def _section(tasks, provided, intro, language):
     cells = []
     for task in tasks:
         text = intro.get(task.grade_id)
         if text:
-            cells.append(md(text))
-        cells.append(code(solution_cell(task.functions, provided),
+            cells.append(md(prose(text, language)))
+        cells.append(code(solution_cell(task.functions, provided, language),
                           _meta(f"{task.functions[0]}_solution", solution=True)))
-        cells.append(test_cell(task))
+        cells.append(test_cell(task, language))
     return cells
+
+
+def prose(text, language="en"):
+    """A text of the tables below (dedented, stripped), in ``language``."""
+    return tr(language, textwrap.dedent(text).strip())
 
 
 PS = {}
@@ -726,15 +770,15 @@ PS["ps4"] = dict(
 # Checked in headless Chromium (notebook 7.6, jupyterlab 4.6, ipywidgets 8.1): in
 # Notebook 7 a focused slider ignores the arrow keys, while Home, End, a click on the track
 # and a drag move it; in JupyterLab the arrow keys move it too.
-FIGURE_NOTE = """\
+FIGURE_NOTE = N_("""\
 ## The figure, drawn by your functions
 
 Run it after the functions above; move the slider. In Jupyter Notebook 7 the arrow keys
 do not move a slider: drag the handle, click the track, or use Home and End; in
-JupyterLab the arrow keys work."""
+JupyterLab the arrow keys work.""")
 
 
-def build(ps):
+def build(ps, language="en"):
     spec = PS[ps]
     tasks = cases.tasks_in(ps)
     task_functions = {f for task in tasks for f in task.functions}
@@ -743,42 +787,63 @@ def build(ps):
     if setup_src:
         provided |= _free_names(setup_src) | {
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
-    brief = textwrap.dedent(spec["brief"]).strip() + "\n\n" + GRADING_NOTE
-    cells = [md(f"# {spec['title']}\n\n" + brief, grade_id="brief"),
-             setup_cell(setup_src), helpers_cell(tasks)]
-    cells += _section(tasks, provided, spec["intro"])
+    brief = prose(spec["brief"], language) + "\n\n" + tr(language, GRADING_NOTE)
+    cells = [md(f"# {prose(spec['title'], language)}\n\n" + brief, grade_id="brief"),
+             setup_cell(setup_src), helpers_cell(tasks, language)]
+    cells += _section(tasks, provided, spec["intro"], language)
     grade_id, prompt, answer = spec["written"]
-    cells += [md(prompt), md_solution(grade_id, answer, 2)]
-    cells.append(md(FIGURE_NOTE))
+    cells += [md(prose(prompt, language)), md_solution(grade_id, prose(answer, language), 2)]
+    cells.append(md(tr(language, FIGURE_NOTE)))
     figure = "import matplotlib.pyplot as plt\n" + textwrap.dedent(spec["figure"])
     cells.append(code(figure, _meta("figure", locked=True)))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": KERNELSPEC,
                    "language_info": {"name": "python"}}
+    if language != "en":
+        nb.metadata["lossopt"] = {"language": language}
     for i, cell in enumerate(nb.cells):
         cell.id = f"{ps}-{i:02d}"
     nbformat.validate(nb)
     return nbformat.writes(nb) + ""
 
 
-def target(ps, root=HERE):
-    return Path(root) / "source" / ps / f"{ps}.ipynb"
+def texts():
+    """(where, text) of every text above that a student reads, for the catalog (English)."""
+    out = [(f"DOCS:{name}", text) for name, text in DOCS.items()]
+    out += [(f"SUMMARY:{gid}", text) for gid, text in SUMMARY.items()]
+    for ps, spec in PS.items():
+        out += [(f"{ps}:title", prose(spec["title"])), (f"{ps}:brief", prose(spec["brief"]))]
+        out += [(f"{ps}:{gid}", prose(text)) for gid, text in spec["intro"].items()]
+        out.append((f"{ps}:written", prose(spec["written"][1])))
+        out.append((f"{ps}:answer", prose(spec["written"][2])))   # the model answer
+    return out
+
+
+def target(ps, root=HERE, lang="en"):
+    return language.source_path(lang, ps, root)
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if "--catalog" in argv:
+        for lang in language.LANGUAGES[1:]:
+            path = language.update_catalog(lang)
+            todo = language.missing(lang)
+            print(f"updated {path}: {len(todo)} messages untranslated or fuzzy")
+        return 0
     check = "--check" in argv
     stale = []
-    for ps in PS:
-        text = build(ps)
-        path = target(ps)
-        if check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path))
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        print(f"wrote {path}")
+    for lang in language.LANGUAGES:
+        for ps in PS:
+            text = build(ps, lang)
+            path = target(ps, lang=lang)
+            if check:
+                if not path.exists() or path.read_text() != text:
+                    stale.append(str(path))
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path}")
     if stale:
         print("out of date (run python autograder/make_source.py):", *stale, sep="\n  ")
         return 1

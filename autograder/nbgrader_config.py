@@ -22,6 +22,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 from grading.inert import InertOutputs  # noqa: E402
 from grading.kernel import SandboxedExecute  # noqa: E402
+from grading.language import LocalizedCells  # noqa: E402
 from grading.verdict import OutOfKernelVerdict  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
@@ -32,6 +33,7 @@ c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
 
 c.Autograde.autograde_preprocessors = [
+    LocalizedCells,          # a Korean submission's read-only cells back in Korean
     SandboxedExecute,        # nbgrader's Execute, with the kernel in the sandbox
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -42,6 +44,14 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+# Read-only cells are put back from the source as nbgrader does, with a warning only for a
+# cell the student changed (not for every test cell whose hidden tests the release left out).
+from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+
+from grading.overwrite import ReleasedCellsOverwrite  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      ReleasedCellsOverwrite, CheckCellMetadata]
 # A deleted test cell comes back (and is then graded like any other).
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60
@@ -54,9 +64,17 @@ c.SandboxedExecute.notebook_timeout = 300
 # the grader's own text, added after the student's HTML was made inert).
 from grading.feedback_summary import FeedbackSummary  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, InertOutputs,
-                                    FeedbackSummary, CSSHTMLHeaderPreprocessor]
+# No folder of the grader's machine in a traceback, and MathJax inside the page (offline).
+from grading.feedback_page import PageMaths  # noqa: E402
+from grading.feedback_page import configure as offline_feedback_pages  # noqa: E402
+from grading.grader_paths import HideGraderPaths  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, InertOutputs, HideGraderPaths,
+                                    FeedbackSummary, PageMaths, CSSHTMLHeaderPreprocessor]
+offline_feedback_pages(c)
 
 # Collecting from the exchange copies only regular files and folders (no links).
 c.ExchangeFactory.collect = "grading.exchange.CheckedCollect"
 
+# `nbgrader export` too: a set never handed in is "missing", not 0.0 (grading/export.py).
+c.ExportApp.plugin_class = "grading.export.CourseCsvExport"

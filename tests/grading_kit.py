@@ -15,8 +15,23 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
 PROBLEM_SETS = ["ps1", "ps2", "ps3", "ps4"]
-GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
+GENERATED = ("release", "release_ko", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
              "logs", ".grading.lock")
+
+
+def course_ignore(*extra):
+    """``copytree``'s ignore for a copy of the course: what runs generate, at its top only.
+
+    (``grading/templates/feedback/`` must not go the way of the course's ``feedback/``.)
+    """
+    top = shutil.ignore_patterns(*GENERATED, "reports", "*.csv", *extra)
+
+    def ignore(folder, names):
+        skipped = {"__pycache__"} & set(names)
+        if Path(folder).resolve() == COURSE.resolve():
+            skipped |= set(top(folder, names))
+        return skipped
+    return ignore
 
 
 def grading_cli(root, *args, python=sys.executable, env=None):
@@ -27,7 +42,7 @@ def grading_cli(root, *args, python=sys.executable, env=None):
 def released_copy(repo, python=sys.executable, env=None):
     """Copy the course to <repo>/autograder, with solutions/ beside it, and release it."""
     shutil.copytree(COURSE, repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+                    ignore=course_ignore())
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     done = grading_cli(root, "release", python=python, env=env)

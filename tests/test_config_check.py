@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from grading_kit import COURSE, GENERATED, source_nb, submit
+from grading_kit import COURSE, course_ignore, source_nb, submit
 
 from grading import config_check
 
@@ -31,7 +31,7 @@ def cli(root, *args):
 def bare_course(tmp_path):
     """An unreleased copy of the course with one submission: enough to be refused."""
     root = tmp_path / "autograder"
-    shutil.copytree(COURSE, root, ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+    shutil.copytree(COURSE, root, ignore=course_ignore())
     (tmp_path / "solutions").symlink_to(COURSE.parent / "solutions")
     submit(root, PS, "alice", source_nb(root, PS))
     return root

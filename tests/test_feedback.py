@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_kit import course_ignore
 from grading import confusions
 
 pytestmark = pytest.mark.slow
@@ -16,8 +17,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
 
-GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
-             "reports")
 
 EPS_ADAM = ("adam_init_solution", "return theta - lr * m_hat / np.sqrt(v_hat + eps)",
             "return theta - lr * m_hat / (np.sqrt(v_hat) + eps)")
@@ -49,7 +48,7 @@ def cell(nb, grade_id):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     repo = tmp_path_factory.mktemp("repo")
-    shutil.copytree(COURSE, repo / "autograder", ignore=shutil.ignore_patterns(*GENERATED))
+    shutil.copytree(COURSE, repo / "autograder", ignore=course_ignore())
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     assert cli(root, "release", "ps4").returncode == 0

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grading_kit import (  # noqa: F401  (the neighbours import them from here too)
-    ROOT, COURSE, PROBLEM_SETS, GENERATED, grading_cli, released_copy, source_nb, release_nb,
+    ROOT, COURSE, PROBLEM_SETS, GENERATED, course_ignore, grading_cli, released_copy, source_nb, release_nb,
     cell_by_id, edited, submit, scores, autograded_points, WRONG_PS2, WRONG_PS4, CHEAT_CELL)
 
 
@@ -168,6 +168,14 @@ def test_export_writes_one_row_per_student_and_problem_set(graded, tmp_path):
     assert "assignment" in header and "student_id" in header and "score" in header
     complete_ps4 = [r for r in rows if r.startswith("ps4,") and ",complete," in r]
     assert len(complete_ps4) == 1
+    import csv
+
+    with open(tmp_path / "grades.csv", newline="") as handle:
+        table = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(handle)}
+    never = table[("ps4", "mse_summed")]         # handed in ps2 only
+    assert (never["status"], never["raw_score"], never["score"]) == ("missing", "", "")
+    blank = table[("ps4", "blank")]              # handed in the blank release: a real zero
+    assert (blank["status"], float(blank["score"])) == ("submitted", 0.0)
 
 
 def test_source_notebooks_are_up_to_date():
@@ -319,12 +327,15 @@ FIGURE_PROBE = textwrap.dedent("""
 """)
 
 
-def run_completed_releases(course, tmp, venv):
+def run_completed_releases(course, tmp, venv, lang="en"):
     """Run each released set, its solution cells filled in, in ``venv``'s kernel (no solutions).
 
+    ``lang``: the sets in that language (``release_ko/`` for Korean).
     Return the runner's output: one line per set, with what the figure probe printed.
     """
-    work = tmp / "work"
+    from grading import language
+
+    work = tmp / ("work" if lang == "en" else f"work-{lang}")
     work.mkdir()
     probe = nbformat.v4.new_code_cell(textwrap.dedent(f"""
         import importlib.util, lossopt
@@ -333,8 +344,9 @@ def run_completed_releases(course, tmp, venv):
     """))
     paths = []
     for ps in PROBLEM_SETS:
-        nb = release_nb(course, ps)
-        source = source_nb(course, ps)
+        nb = nbformat.read(str(course / language.release_folder(lang) / ps / f"{ps}.ipynb"),
+                           as_version=4)
+        source = nbformat.read(str(language.source_path(lang, ps, course)), as_version=4)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution"):
@@ -356,5 +368,6 @@ def run_completed_releases(course, tmp, venv):
 
 
 @pytest.mark.slow
-def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env):
-    run_completed_releases(course, *student_env)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_each_completed_release_runs_top_to_bottom_without_solutions(course, student_env, lang):
+    run_completed_releases(course, *student_env, lang=lang)

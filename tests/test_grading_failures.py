@@ -32,7 +32,7 @@ AUTOGRADE = textwrap.dedent("""
 def test_a_failed_grading_names_the_exception_that_stopped_it(tmp_path):
     root = tmp_path / "repo" / "autograder"
     shutil.copytree(grading.COURSE, root,
-                    ignore=shutil.ignore_patterns(*grading.GENERATED, "*.csv"))
+                    ignore=grading.course_ignore())
     (root.parent / "solutions").symlink_to(grading.ROOT / "solutions")
     grading.submit(root, PS, "alice", grading.source_nb(root, PS))   # never released
     done = subprocess.run([sys.executable, "-c", AUTOGRADE, PS, "alice"], cwd=root,

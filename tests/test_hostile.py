@@ -1,9 +1,9 @@
 """Hostile submissions, graded in one batch with honest ones (problem set 2).
 
 A temporary copy of the course is released once; every submission of
-``hostile/corpus.py`` is autograded with the instructor's command, in two
-grader processes side by side (the slow attacks in the second, under
-another sandbox uid), then feedback and the suspicion report are made.
+``hostile/corpus.py`` is autograded with the instructor's command, in three
+grader runs (the slow attacks in the later ones, under other sandbox uids),
+then feedback and the suspicion report are made.
 For each attack: no undeserved point; for the honest students: the exact
 scores their work earns; for the course: the gradebook, the source and
 the other students' files intact, and the batch over in bounded time.
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_kit import course_ignore
 from grading import cases, verdict
 from nbgrader.preprocessors import ClearSolutions
 
@@ -27,8 +28,6 @@ from hostile import corpus, nbcourse
 
 ROOT = nbcourse.ROOT
 PS = "ps2"
-GENERATED = ("release", "submitted", "autograded", "feedback", "reports",
-             "gradebook.db", "__pycache__")
 # Short limits so that the attacks that spend them keep the test short.
 TEST_CONFIG = """
 c.Execute.timeout = 5
@@ -76,7 +75,7 @@ def gradebook_rows(root, query):
 def batch(tmp_path_factory):
     repo = tmp_path_factory.mktemp("hostile-repo")
     shutil.copytree(ROOT / "autograder", repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+                    ignore=course_ignore())
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     with open(root / "nbgrader_config.py", "a") as config:
@@ -108,17 +107,16 @@ def batch(tmp_path_factory):
         source_cells=gradebook_rows(root, "select name, source, checksum "
                                           "from source_cell order by name"),
     )
-    # three graders side by side, each under its own sandbox uids (the
-    # process limit counts per uid; worker j of a grader runs as uid - j, so
-    # the graders' ranges are 1000 apart): the quick submissions, the loops,
-    # and the fork bomb
+    # three grader runs one after another (the course lock allows one at a
+    # time), each under its own sandbox uids (the process limit counts per
+    # uid; worker j of a run grades as uid - j, so the runs' ranges are 1000
+    # apart): the quick submissions, the loops, and the fork bomb
     quick = [s for s in everyone if s not in corpus.SLOW]
     batches = [quick, [s for s in corpus.SLOW if s != "h_fork_bomb"],
                ["h_fork_bomb"]]
-    procs = [cli(root, "autograde", PS, *[f"--student={s}" for s in batch],
-                 env={"LOSSOPT_SANDBOX_UID": str(61000 + 1000 * k)})
-             for k, batch in enumerate(batches)]
-    results = [finish(proc) for proc in procs]
+    results = [finish(cli(root, "autograde", PS, *[f"--student={s}" for s in batch],
+                          env={"LOSSOPT_SANDBOX_UID": str(61000 + 1000 * k)}))
+               for k, batch in enumerate(batches)]
     feedback = finish(cli(root, "feedback", PS))
     suspicion = finish(cli(root, "suspicion", PS))
     return dict(root=root, before=before, results=results,

@@ -144,7 +144,7 @@ def workflow(tmp_path_factory):
     base = Path(tempfile.mkdtemp(prefix="lossopt-normal-user-"))
     repo = base / "repo"
     shutil.copytree(grading.COURSE, repo / "autograder",
-                    ignore=shutil.ignore_patterns(*grading.GENERATED, "*.csv"))
+                    ignore=grading.course_ignore())
     shutil.copytree(grading.ROOT / "solutions", repo / "solutions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     root = repo / "autograder"
@@ -234,7 +234,14 @@ def test_autograde_says_it_grades_in_a_user_namespace_and_what_that_lacks(workfl
                     "no network, course files hidden, other students hidden, memory (RLIMIT_AS), "
                     "CPU time, file size, processes; not: uid separation, "
                     "cgroups (no systemd user session)"), mode
-    assert rest[-1] == f"{PS}: graded 3 of 3 submissions", rest
+    root = workflow["root"]
+    summary, details = rest
+    assert summary == f"{PS}: graded 3 of 3 submissions", rest
+    log = Path(details.removeprefix(f"{PS}: details in "))
+    assert log.parent == root / "logs" and log.is_file(), details
+    assert log.stat().st_uid == pwd.getpwnam(USER).pw_uid
+    bar = [p for p in workflow["autograde"].stderr.replace("\r", "\n").splitlines() if p.strip()]
+    assert bar and all(p.startswith(f"autograde {PS} (") for p in bar), bar[-5:]
 
 
 def test_scores_are_right_as_a_normal_user(workflow):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_kit import course_ignore
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from hostile import nbcourse
@@ -36,8 +37,6 @@ ROOT = nbcourse.ROOT
 PS = "ps2"
 NB = f"{PS}.ipynb"
 MARK = "LOSSOPT_FILES_MARK"        # in every planted file and every script
-GENERATED = ("release", "submitted", "autograded", "feedback", "reports",
-             "gradebook.db", "__pycache__")
 DISK_BOUND = 24 * 1024**2          # what one submission may leave in autograded/ + feedback/
 MEMORY_BOUND = 1024**3             # resident bytes of any trusted grading process
 
@@ -108,7 +107,7 @@ def batch(tmp_path_factory):
     base = tmp_path_factory.mktemp("files")
     repo = base / "repo"
     shutil.copytree(ROOT / "autograder", repo / "autograder",
-                    ignore=shutil.ignore_patterns(*GENERATED, "*.csv"))
+                    ignore=course_ignore())
     (repo / "solutions").symlink_to(ROOT / "solutions")
     root = repo / "autograder"
     with open(root / "nbgrader_config.py", "a") as config:

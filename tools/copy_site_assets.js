@@ -105,3 +105,15 @@ fs.writeFileSync(path.join(target, "widgets", "require-paths.js"), `\
   });
 })();
 `);
+
+// Feedback pages that read offline: the grader inlines MathJax 3's TeX-to-SVG component with
+// every extension built in (it loads no file: SVG output needs no fonts) into each page
+// (autograder/grading/feedback_page.py). It lives beside the grading package, in the course
+// folder, so a copy of the course carries it.
+const feedbackAssets = path.join(__dirname, "..", "autograder", "grading", "assets", "mathjax");
+fs.rmSync(feedbackAssets, { recursive: true, force: true });
+fs.mkdirSync(feedbackAssets, { recursive: true });
+for (const name of ["es5/tex-svg-full.js", "LICENSE"]) {
+  fs.copyFileSync(path.join(modules, "mathjax", name),
+                  path.join(feedbackAssets, path.basename(name)));
+}

@@ -4,13 +4,17 @@
 
 Runs ``nbgrader generate_assignment`` (through ``python -m grading release``)
 on a temporary copy of the course, never in ``autograder/`` itself, and
-copies each released ``psN/psN.ipynb`` to ``OUT/psN.ipynb``.  A released
+copies each released ``psN/psN.ipynb`` to ``OUT/psN.ipynb`` and each Korean
+copy (``release_ko/psN/psN.ipynb``) to ``OUT/ko/psN.ipynb``.  A released
 notebook that still holds solution or hidden-test text is refused.  The
-step is skipped when every ``OUT/psN.ipynb`` is newer than the course files.
+step is skipped when every one of them is newer than the course files.
 
 Chapters link a download from their page in ``_build/html/chapters/``::
 
     <a href="../problem-sets/ps1.ipynb" download>ps1.ipynb</a>
+
+and a Korean chapter (``_build/html/ko/chapters/``) would link
+``../../problem-sets/ko/ps1.ipynb``.
 """
 
 import shutil
@@ -24,14 +28,21 @@ COURSE = ROOT / "autograder"
 BANNED = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "solutions")
 
 
+#: Where each language's released sets go under OUT, and where nbgrader releases them.
+LANGUAGES = {"": "release", "ko": "release_ko"}
+
+
 def course_files():
-    return [COURSE / "nbgrader_config.py", *sorted((COURSE / "source").glob("*/*.ipynb"))]
+    return [COURSE / "nbgrader_config.py", COURSE / "locales" / "ko" / "LC_MESSAGES" / "grading.po",
+            *sorted((COURSE / "source").glob("*/*.ipynb")),
+            *sorted((COURSE / "source_ko").glob("*/*.ipynb"))]
 
 
 def up_to_date(out):
     sources = course_files()
     newest = max(p.stat().st_mtime for p in sources)
-    targets = [out / p.name for p in sources if p.suffix == ".ipynb"]
+    names = sorted(p.name for p in (COURSE / "source").glob("*/*.ipynb"))
+    targets = [out / sub / name for sub in LANGUAGES for name in names]
     return all(t.exists() and t.stat().st_mtime > newest for t in targets)
 
 
@@ -40,19 +51,23 @@ def release_into(out):
     with tempfile.TemporaryDirectory(prefix="lossopt-release-") as tmp:
         course = Path(tmp) / "autograder"
         shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
-            "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
+            *LANGUAGES.values(), "submitted", "autograded", "feedback", "gradebook.db",
+            "__pycache__"))
         (Path(tmp) / "solutions").symlink_to(ROOT / "solutions")
         done = subprocess.run([sys.executable, "-m", "grading", "--root", str(course), "release"],
                               cwd=course, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"nbgrader release failed:\n{done.stderr}")
-        for notebook in sorted((course / "release").glob("*/*.ipynb")):
-            text = notebook.read_text()
-            found = [word for word in BANNED if word in text]
-            if found:
-                raise SystemExit(f"{notebook.name}: the release still holds {found}; not copied")
-            shutil.copy(notebook, out / notebook.name)
-            print(f"wrote {out / notebook.name}")
+        for sub, released in LANGUAGES.items():
+            (out / sub).mkdir(parents=True, exist_ok=True)
+            for notebook in sorted((course / released).glob("*/*.ipynb")):
+                text = notebook.read_text()
+                found = [word for word in BANNED if word in text]
+                if found:
+                    raise SystemExit(f"{released}/{notebook.name}: the release still holds "
+                                     f"{found}; not copied")
+                shutil.copy(notebook, out / sub / notebook.name)
+                print(f"wrote {out / sub / notebook.name}")
 
 
 def main(argv):

@@ -27,6 +27,8 @@ empty memory-backed working folder, nothing of the course visible):
 Everything else touches only files of the submission, never runs them:
 ``intake.py`` stages a submission's files within bounds before nbgrader
 sees them, ``exchange.py`` collects without following links,
-``suspicion.py`` reads the code as text.  ``config_check.py`` refuses,
+``suspicion.py`` reads the code as text, ``language.LocalizedCells`` reads
+only the notebook's language tag (anything but a known language is English)
+and writes the course's own Korean text into its read-only cells.  ``config_check.py`` refuses,
 for every command, a config that would leave either door unsandboxed.
 """

@@ -1,6 +1,7 @@
 """The instructor's commands, run from ``autograder/``::
 
     python -m grading release                 # source/psN -> release/psN, every problem set
+                                              # (and source_ko/psN -> release_ko/psN)
     python -m grading autograde ps2           # new or changed submitted/<student>/ps2, on every core
     python -m grading autograde ps2 --jobs 1 --force   # all of them, one after another
     python -m grading feedback ps2            # feedback/<student>/ps2/ps2.html
@@ -53,6 +54,8 @@ def release(root, names=None):
             print(f"{ps}: release failed\n{result.get('error', '')}", file=sys.stderr)
         else:
             print(f"released {ps} -> {Path(root) / 'release' / ps}")
+    from .language import release_copies   # release_ko/psN: the same sets in Korean
+    failed += release_copies(root, names or problem_sets(root))
     return 1 if failed else 0
 
 
@@ -66,7 +69,11 @@ def autograde(root, ps, students=None, jobs=None, force=False):
 def feedback(root, ps):
     from tqdm import tqdm
 
+    from .feedback_page import MISSING, offline_ready
+
     api = checked_api(root)
+    if not offline_ready():
+        print(f"warning: {MISSING}", file=sys.stderr)
     students = sorted(p.parent.name for p in (Path(root) / "autograded").glob(f"*/{ps}"))
     failed = []
     for student in tqdm(students, desc=f"feedback {ps}", unit="student"):
@@ -79,11 +86,12 @@ def feedback(root, ps):
 
 def export(root, to):
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from .export import CourseCsvExport
 
     api = checked_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        CsvExportPlugin(to=str(to)).export(gb)
+        CourseCsvExport(to=str(to)).export(gb)
     print(f"wrote {to}")
     return 0
 

@@ -25,6 +25,7 @@ import numpy as np
 from solutions import losses, optimizers, residuals, training
 
 from . import harness
+from .language import N_, tr
 
 N_HIDDEN = 24
 
@@ -52,6 +53,18 @@ class View:
     pick: Callable
     stated: object = None
     local: Callable = None    # ns -> value: the value in the notebook, when not pick's
+    #: (message, fields) when ``call`` is a sentence: ``call`` is message.format(**fields),
+    #: and the notebook in another language shows the message's translation instead
+    call_words: tuple = ()
+
+    def call_in(self, language):
+        """``call`` in ``language``."""
+        if not self.call_words:
+            return self.call
+        message, fields = self.call_words
+        fields = dict(fields)
+        fields["steps"] = tr(language, fields["steps"][0]).format(n=fields["steps"][1])
+        return tr(language, message).format(**fields)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,19 +194,20 @@ def check_call(function, args, expect, why, **kwargs):
                  (View(expr, expr, _first, expect),))
 
 
-def visible_code(task, check, hints=None):
+def visible_code(task, check, hints=None, language="en"):
     """The notebook text of one visible check.
 
     Each compared value becomes ``check(got, expected, call, confusions)``,
     with the expected value and each catalogued confusion's value on this
     visible input (``hints``: ``{view index: {key: value}}``, see
-    ``confusions.visible_hints``) computed here, at generation time.
+    ``confusions.visible_hints``) computed here, at generation time.  Only
+    ``call``, the words of the failure message, depends on ``language``.
     """
     lines = [check.prefix] if check.prefix else []
     for i, view in enumerate(check.views):
         expected = render(check.expected(task, view))
         known = (hints or {}).get(i, {})
-        head = f"check({view.expr}, {expected},\n      {view.call!r}"
+        head = f"check({view.expr}, {expected},\n      {view.call_in(language)!r}"
         if known:
             items = ",\n       ".join(f"{k!r}: {render(v)}" for k, v in known.items())
             head += f",\n      {{{items}}}"
@@ -413,6 +427,11 @@ def _grad_text(family, a, b):
     raise ValueError(family)
 
 
+AFTER_STEPS = N_("{value} after {steps} of {step} from theta = {theta0} with grad_fn = "
+                 "{grad_fn}{hyper}")
+ONE_STEP, N_STEPS = N_("1 step"), N_("{n} steps")
+
+
 def check_optimizer(name, theta0, a, b, hyper, n_steps, expect, why, fields=()):
     """A visible optimizer check: theta after ``n_steps`` (and the named state fields)."""
     hyper_text = "".join(f", {k}={v!r}" for k, v in hyper.items())
@@ -423,15 +442,20 @@ def check_optimizer(name, theta0, a, b, hyper, n_steps, expect, why, fields=()):
         f"for _ in range({n_steps}):",
         f"    theta, state = {name}_step(theta, grad_fn, state{hyper_text})",
     ])
-    steps = f"{n_steps} step" + ("s" if n_steps > 1 else "")
-    what = (f"{steps} of {name}_step from theta = {theta0!r} with grad_fn = "
-            f"{_grad_text('linear', a, b)}{hyper_text}")
-    views = [View("theta", f"theta after {what}", _last_theta, expect)]
+    words = {"steps": (ONE_STEP if n_steps == 1 else N_STEPS, n_steps),
+             "step": f"{name}_step", "theta0": repr(theta0),
+             "grad_fn": _grad_text("linear", a, b), "hyper": hyper_text}
+
+    def view(value, pick, stated=None):
+        call = (AFTER_STEPS, tuple({**words, "value": value}.items()))
+        english = View(value, "", pick, stated, call_words=call).call_in("en")
+        return View(value, english, pick, stated, call_words=call)
+
+    views = [view("theta", _last_theta, expect)]
     state_fields = optimizers.OPTIMIZERS[name][0](np.zeros(1))._fields
     for field in fields:
         k = 1 + state_fields.index(field)
-        views.append(View(f"state.{field}", f"state.{field} after {what}",
-                          lambda out, k=k: out[k][-1]))
+        views.append(view(f"state.{field}", lambda out, k=k: out[k][-1]))
     case = optimizer_case(name, theta0, "linear", a, b, hyper, n_steps, visible=True)
     return Check(why, prefix, case, tuple(views))
 

@@ -25,10 +25,14 @@ from solutions import optimizers as opt
 from solutions import training
 
 from . import harness
+from .language import tr
 
 #: Where the chapters are, seen from a problem set on the website
 #: (``problem-sets/psN.ipynb``); an instructor may point it at the public site.
 SITE = "../chapters/"
+#: The same, for each language: the Korean sets (``problem-sets/ko/psN.ipynb``)
+#: link the Korean edition (``ko/chapters/``); section anchors are the same.
+SITES = {"en": SITE, "ko": "../../ko/chapters/"}
 CH1, CH2, CH3, CH4 = ("01-loss-meaning.html", "02-common-losses.html",
                       "03-gradient-descent.html", "04-optimizer-evolution.html")
 
@@ -63,9 +67,9 @@ SECTIONS = {
 }
 
 
-def link(grade_id, anchor=None):
+def link(grade_id, anchor=None, language="en"):
     """The address of the section that explains ``grade_id`` (or of ``anchor``)."""
-    return SITE + (anchor or SECTIONS[grade_id])
+    return SITES[language] + (anchor or SECTIONS[grade_id])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +84,15 @@ class Confusion:
     def link(self):
         return link(self.grade_id, self.anchor)
 
-    def sentence(self):
-        return f"{self.text} See {self.link}"
+    def text_in(self, language):
+        return tr(language, self.text)
+
+    def link_in(self, language):
+        return link(self.grade_id, self.anchor, language)
+
+    def sentence(self, language="en"):
+        return tr(language, "{text} See {link}").format(text=self.text_in(language),
+                                                        link=self.link_in(language))
 
 
 CATALOGUE: dict[str, Confusion] = {}

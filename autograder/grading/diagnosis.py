@@ -18,6 +18,7 @@ import numpy as np
 
 from . import cases as cases_module
 from . import confusions, harness
+from .language import N_, tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,19 +67,24 @@ def matches(task, results, failed, key):
     return True
 
 
-def diagnose(task, results, failed):
-    """A :class:`Diagnosis` of ``task`` whose cases ``failed`` (indices) failed; None if none."""
+def diagnose(task, results, failed, language="en"):
+    """A :class:`Diagnosis` of ``task`` whose cases ``failed`` (indices) failed; None if none.
+
+    Its text is in ``language``; its ``kinds`` are the English words of :func:`describe`.
+    """
     if not failed:
         return None
     for confusion in confusions.of(task.grade_id):
         if matches(task, results, failed, confusion.key):
-            return Diagnosis(confusion.key, f"Every failed case is what you get when: "
-                             f"{confusion.text} See {confusion.link}")
+            return Diagnosis(confusion.key, tr(
+                language, "Every failed case is what you get when: {sentence}").format(
+                    sentence=confusion.sentence(language)))
     kinds = _kinds(task.grade_id)
     n_cases = len(kinds)
     if all(_student(task, results, c, 1) is None for c in failed) and len(failed) == n_cases:
-        return Diagnosis(None, "No case returned numbers: the function is missing, raises, "
-                               "or returns something that is not an array of numbers.")
+        return Diagnosis(None, tr(language, "No case returned numbers: the function is "
+                                            "missing, raises, or returns something that is "
+                                            "not an array of numbers."))
     total, bad = {}, {}
     for c in range(n_cases):
         for kind in kinds[c]:
@@ -87,13 +93,16 @@ def diagnose(task, results, failed):
     ranked = sorted((k for k in total if bad[k]),
                     key=lambda k: (-bad[k] / total[k], -bad[k], k))[:3]
     if not ranked:
-        return Diagnosis(None, "No known mistake matches.")
-    parts = [f"{k} ({bad[k]} of {total[k]} failed)" for k in ranked]
-    return Diagnosis(None, "No known mistake matches; the cases that failed most were those "
-                           "with " + "; ".join(parts) + ".", tuple(ranked))
+        return Diagnosis(None, tr(language, "No known mistake matches."))
+    parts = [tr(language, "{kind} ({failed} of {total} failed)").format(
+        kind=tr(language, k), failed=bad[k], total=total[k]) for k in ranked]
+    return Diagnosis(None, tr(language, "No known mistake matches; the cases that failed "
+                                        "most were those with {kinds}.").format(
+                                            kinds=tr(language, "; ").join(parts)),
+                     tuple(ranked))
 
 
-def record(task, verdict):
+def record(task, verdict, language="en"):
     """What the feedback summary and the class report read, kept in a failing cell's metadata."""
     cases = verdict.n_visible + verdict.n_hidden
     found = verdict.diagnosis
@@ -101,10 +110,14 @@ def record(task, verdict):
             "passed": cases - verdict.visible_failed - verdict.hidden_failed,
             "cases": cases, "problem": verdict.problem,
             "diagnosis": found.as_dict() if found else None,
-            "section": confusions.link(task.grade_id)}
+            "section": confusions.link(task.grade_id, language=language)}
 
 
 # ------------------------------------------------------- kinds of case
+
+#: The error function a grid_loss case passes (``cases.py``), as a kind of case.
+ERROR_KINDS = {"mean_square": N_("the error mean_square"), "mean_abs": N_("the error mean_abs"),
+               "max_abs": N_("the error max_abs")}
 
 
 def _arr(case, name):
@@ -119,45 +132,45 @@ def describe(task, case):
     """Words for what is special about ``case``; nothing that gives away its numbers."""
     kinds = []
     if case.visible:
-        kinds.append("the visible checks")
+        kinds.append(N_("the visible checks"))
     kind = task.kind
     if kind == "optimizer":
         theta0 = _arr(case, "theta0")
         g0 = harness.make_grad_fn(case.spec["family"], case.arrays)(theta0)
         if case.spec["n_steps"] > 1:
-            kinds.append("several steps (state carried over)")
+            kinds.append(N_("several steps (state carried over)"))
         else:
-            kinds.append("a single step")
+            kinds.append(N_("a single step"))
         if np.all(g0 == 0):
-            kinds.append("a zero gradient at the start")
+            kinds.append(N_("a zero gradient at the start"))
         elif np.max(np.abs(g0)) < 1e-2:
-            kinds.append("tiny gradients (g**2 near eps)")
+            kinds.append(N_("tiny gradients (g**2 near eps)"))
         if theta0.ndim == 0:
-            kinds.append("a scalar theta")
+            kinds.append(N_("a scalar theta"))
         elif theta0.ndim > 1:
-            kinds.append("a theta with two axes")
+            kinds.append(N_("a theta with two axes"))
         if case.spec["family"] != "linear":
-            kinds.append("a gradient that is not linear in theta")
+            kinds.append(N_("a gradient that is not linear in theta"))
         if case.spec["hyper"]:
-            kinds.append("hyperparameters other than the defaults")
+            kinds.append(N_("hyperparameters other than the defaults"))
         return kinds
     if kind == "minibatches":
         n, bs = len(case.arrays["x"]), case.spec["batch_size"]
         if n % bs:
-            kinds.append("a last batch shorter than the others")
+            kinds.append(N_("a last batch shorter than the others"))
         if bs >= n:
-            kinds.append("a batch as large as the data")
+            kinds.append(N_("a batch as large as the data"))
         if np.ndim(case.arrays["x"]) > 1:
-            kinds.append("x with two columns")
+            kinds.append(N_("x with two columns"))
         return kinds
     if kind == "sgd":
         n, spec = len(case.arrays["x"]), case.spec
         if spec["n_epochs"] > 1:
-            kinds.append("several epochs")
+            kinds.append(N_("several epochs"))
         if spec["batch_size"] == 1:
-            kinds.append("batches of one point")
+            kinds.append(N_("batches of one point"))
         if spec["batch_size"] >= n:
-            kinds.append("one batch holding all the data")
+            kinds.append(N_("one batch holding all the data"))
         return kinds
     fn = case.spec["function"]
     args = _call_args(case)
@@ -165,67 +178,67 @@ def describe(task, case):
     if fn in ("softmax_cross_entropy", "softmax_cross_entropy_grad"):
         labels, logits = args[0], np.asarray(args[1], dtype=float)
         if np.max(np.abs(logits)) >= 1e3:
-            kinds.append("logits above 1e3")
-        kinds.append("probability rows as labels" if labels.shape == logits.shape
-                     else "class indices as labels")
+            kinds.append(N_("logits above 1e3"))
+        kinds.append(N_("probability rows as labels") if labels.shape == logits.shape
+                     else N_("class indices as labels"))
         if logits.ndim == 1:
-            kinds.append("a single example (1-D logits)")
+            kinds.append(N_("a single example (1-D logits)"))
         return kinds
     if fn in ("cross_entropy", "kl_divergence"):
         p, q = (np.asarray(a, dtype=float) for a in args[:2])
         if np.any(p == 0):
-            kinds.append("a true probability of exactly 0")
+            kinds.append(N_("a true probability of exactly 0"))
         if np.any((q == 0) & (p > 0)):
-            kinds.append("a predicted 0 where the true probability is not")
+            kinds.append(N_("a predicted 0 where the true probability is not"))
         if p.ndim > 1:
-            kinds.append("several distributions (rows)")
+            kinds.append(N_("several distributions (rows)"))
         return kinds
     if fn == "largest_stable_lr":
         A = np.asarray(args[0], dtype=float)
-        kinds.append("a diagonal matrix" if np.allclose(A, np.diag(np.diag(A)))
-                     else "a matrix that is not diagonal")
+        kinds.append(N_("a diagonal matrix") if np.allclose(A, np.diag(np.diag(A)))
+                     else N_("a matrix that is not diagonal"))
         if A.shape[0] == 1:
-            kinds.append("a 1 x 1 matrix")
+            kinds.append(N_("a 1 x 1 matrix"))
         return kinds
     if fn == "grid_loss":
-        kinds.append(f"the error {kwargs.get('error_fn')}")
+        kinds.append(ERROR_KINDS[kwargs.get("error_fn")])
         if len(args[2]) == 1 or len(args[3]) == 1:
-            kinds.append("a grid with a single slope or intercept")
+            kinds.append(N_("a grid with a single slope or intercept"))
         return kinds
     if fn == "residuals":
         x = np.asarray(args[0])
         if args[3] != 0:
-            kinds.append("a nonzero intercept")
+            kinds.append(N_("a nonzero intercept"))
         if args[2] == 0:
-            kinds.append("a slope of 0")
+            kinds.append(N_("a slope of 0"))
         if x.ndim > 1:
-            kinds.append("inputs with more than one axis")
+            kinds.append(N_("inputs with more than one axis"))
         return kinds
     if len(args) == 1:      # the three averages of ps1
         r = np.asarray(args[0], dtype=float)
         if r.ndim > 1:
-            kinds.append("residual arrays with more than one axis")
+            kinds.append(N_("residual arrays with more than one axis"))
         if np.all(r == 0):
-            kinds.append("residuals all 0")
+            kinds.append(N_("residuals all 0"))
         elif abs(np.sum(r)) < 1e-9 * max(1.0, np.max(np.abs(r))):
-            kinds.append("residuals that cancel")
+            kinds.append(N_("residuals that cancel"))
         return kinds
     y_true, y_pred = (np.asarray(a, dtype=float) for a in args[:2])    # regression losses
     r = y_pred - y_true
     if np.any(r == 0):
-        kinds.append("a residual of exactly 0")
+        kinds.append(N_("a residual of exactly 0"))
     if y_pred.ndim > 1:
-        kinds.append("inputs with more than one axis")
+        kinds.append(N_("inputs with more than one axis"))
     if y_pred.size == 1:
-        kinds.append("a single element")
+        kinds.append(N_("a single element"))
     if np.max(np.abs(r), initial=0) > 1e3:
-        kinds.append("large residuals")
+        kinds.append(N_("large residuals"))
     if "delta" in kwargs:
         delta = kwargs["delta"]
         if np.any(np.abs(r) > delta):
-            kinds.append("residuals beyond delta")
+            kinds.append(N_("residuals beyond delta"))
         if np.any(np.abs(r) == delta):
-            kinds.append("a residual exactly at delta")
+            kinds.append(N_("a residual exactly at delta"))
         if delta != 1.0:
-            kinds.append("a delta other than 1")
+            kinds.append(N_("a delta other than 1"))
     return kinds

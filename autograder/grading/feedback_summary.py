@@ -18,6 +18,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from . import cases as cases_module
 from . import confusions
+from . import language as language_module
+from .language import tr
+from .verdict import problem_text
 
 
 def _cell_text(value):
@@ -28,7 +31,7 @@ def _points(value):
     return f"{value:g}" if value is not None else "0"
 
 
-def rows(nb, manual_pending=frozenset()):
+def rows(nb, manual_pending=frozenset(), language="en"):
     """(what, points, cases passed, diagnosis, section) of every graded cell of ``nb``."""
     out = []
     for cell in nb.cells:
@@ -38,42 +41,48 @@ def rows(nb, manual_pending=frozenset()):
         grade_id = meta["grade_id"]
         maximum = meta.get("points", 0)
         score = meta.get("score")
+        of_max = tr(language, "{score} / {maximum}").format(score=_points(score),
+                                                            maximum=_points(maximum))
         if cell.cell_type == "markdown" or grade_id not in cases_module.TASKS:
             if grade_id in manual_pending:
-                points = f"awaiting manual grading (of {_points(maximum)})"
+                points = tr(language, "awaiting manual grading (of {maximum})").format(
+                    maximum=_points(maximum))
             else:
-                points = f"{_points(score)} / {_points(maximum)}"
-            out.append(("written answer", points, "", "", ""))
+                points = of_max
+            out.append((tr(language, "written answer"), points, "", "", ""))
             continue
         task = cases_module.TASKS[grade_id]
         record = cell.metadata.get("lossopt")
-        section = f"[section]({confusions.link(grade_id)})"
+        section = "[{}]({})".format(tr(language, "section"),
+                                    confusions.link(grade_id, language=language))
         if record is None:     # the verdict writes a record for every failing cell
             n = len(task.cases())
-            out.append((task.label, f"{_points(score)} / {_points(maximum)}",
-                        f"{n} of {n}", "", section))
+            out.append((task.label, of_max, tr(language, "{passed} of {cases}").format(
+                passed=n, cases=n), "", section))
             continue
         found = record.get("diagnosis") or {}
         text = found.get("text", "")
         known = confusions.CATALOGUE.get(found.get("confusion"))
         if known is not None:    # the sentence alone; its section is the last column
-            text = known.text
-            section = f"[section]({known.link})"
+            text = known.text_in(language)
+            section = "[{}]({})".format(tr(language, "section"), known.link_in(language))
         if record.get("problem"):
-            text = f"The run of your code did not finish ({record['problem']}). " + text
-        out.append((task.label, f"{_points(score)} / {_points(maximum)}",
-                    f"{record['passed']} of {record['cases']}", text, section))
+            text = tr(language, "The run of your code did not finish ({problem}).").format(
+                problem=problem_text(record["problem"], language)) + " " + text
+        out.append((task.label, of_max, tr(language, "{passed} of {cases}").format(
+            passed=record["passed"], cases=record["cases"]), text, section))
     return out
 
 
-def table(summary_rows):
-    lines = ["## Your results at a glance", "",
-             "| graded | points | cases passed | what went wrong | explained in |",
+def table(summary_rows, language="en"):
+    lines = [tr(language, "## Your results at a glance"), "",
+             tr(language, "| graded | points | cases passed | what went wrong | explained in |"),
              "| --- | --- | --- | --- | --- |"]
     for row in summary_rows:
         lines.append("| " + " | ".join(_cell_text(v) for v in row) + " |")
-    lines += ["", "Details follow, cell by cell. Cases passed count the checks shown "
-                  "in the notebook and the cases the grader ran that you do not see."]
+    lines += ["", tr(language, "Details follow, cell by cell. Cases passed count the checks "
+                               "shown in the notebook and the cases the grader ran that you "
+                               "do not see.")]
     return "\n".join(lines)
 
 
@@ -98,6 +107,7 @@ class FeedbackSummary(NbGraderPreprocessor):
         return frozenset(pending)
 
     def preprocess(self, nb, resources):
-        summary = table(rows(nb, self._manual_pending(nb, resources)))
+        language = language_module.of(nb)
+        summary = table(rows(nb, self._manual_pending(nb, resources), language), language)
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary))
         return nb, resources

@@ -19,6 +19,8 @@
   ``tempfile``) at it, so every temporary folder of the run, in this
   process and in the workers it starts (intake copies, kernel sockets,
   verdict inputs), lives inside it.  It is removed however the run ends.
+  Where ``$TMPDIR`` is too long for the kernels' Unix sockets, it is made
+  in ``/tmp`` instead.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ import tempfile
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 STOP_SECONDS = 30
 EXIT_CODE = 130
+# A Unix socket's path holds at most 107 bytes, and the kernels' sockets live at
+# <run folder>/lossopt-kernel-XXXXXXXX/ipc/kernel-N: a longer TMPDIR gives way to /tmp.
+SOCKET_PATH_MAX = 107
+SOCKET_ROOM = len("/lossopt-run-XXXXXXXX/lossopt-kernel-XXXXXXXX/ipc/kernel-65535")
 
 _received: list[str] = []
 
@@ -87,7 +93,10 @@ def stop_workers(procs) -> None:
 @contextlib.contextmanager
 def run_scratch():
     """One ``$TMPDIR/lossopt-run-*`` folder holding every temporary folder of the run."""
-    folder = tempfile.mkdtemp(prefix="lossopt-run-")
+    base = tempfile.gettempdir()
+    if len(os.fsencode(base)) + SOCKET_ROOM > SOCKET_PATH_MAX:
+        base = "/tmp"
+    folder = tempfile.mkdtemp(prefix="lossopt-run-", dir=base)
     old_env, old_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = folder
     try:

@@ -71,7 +71,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from . import sandbox
+from . import interrupts, sandbox
 
 STOPPED = "SubmissionStopped"
 CUT_NOTE = "[output cut:"
@@ -181,6 +181,11 @@ class SandboxedKernelManager(BoundedSockets, AsyncKernelManager):
                 os.chmod(ipc_dir, 0o733)   # the kernel may add its sockets, not list
                 self.transport = "ipc"
                 self.ip = os.path.join(ipc_dir, "kernel")
+                if len(os.fsencode(self.ip)) + len("-65535") > interrupts.SOCKET_PATH_MAX:
+                    raise RuntimeError(
+                        f"the kernel's socket path {self.ip}-N would be longer than the "
+                        f"{interrupts.SOCKET_PATH_MAX} bytes a Unix socket allows: "
+                        "set TMPDIR to a shorter folder")
                 self.connection_file = os.path.join(self._run_dir, "kernel.json")
         # Unsandboxed, the kernel still works in a folder of its own, never
         # in autograded/ (only the resource limits apply then).

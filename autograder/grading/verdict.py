@@ -41,16 +41,21 @@ from traitlets import Float
 
 from . import cases as cases_module
 from . import diagnosis, harness
+from . import language as language_module
 from .isolation import run_isolated
+from .language import N_, tr
 
 HARNESS = Path(__file__).with_name("harness.py")
 RESULT_LIMIT = 64 * 1024 * 1024     # bytes, uncompressed, of results.npz
 # What the harness reads; it writes only results.npz (see isolation.run_isolated).
 RUN_FILES = ("harness.py", "cells.json", "tasks.json", "inputs.npz")
 KERNEL_TRACE_CHARS = 3000
-MUTATED = ("it changed an array it was given, in place; a function here must leave "
-           "its inputs (theta, the state, y_true, y_pred, ...) as they were and return "
-           "new arrays")
+MUTATED = N_("it changed an array it was given, in place; a function here must leave "
+             "its inputs (theta, the state, y_true, y_pred, ...) as they were and return "
+             "new arrays")
+TIMED_OUT = N_("it ran out of time")
+EXIT_CODE = N_("the process stopped with exit code {code}")
+_EXIT_CODE = re.compile(r"the process stopped with exit code (-?\d+)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -137,9 +142,9 @@ def run_tasks(cells, tasks, *, timeout):
         results = _read_results(folder / "results.npz")
         problem = None
         if proc.timed_out:
-            problem = "it ran out of time"
+            problem = TIMED_OUT
         elif proc.returncode != 0:
-            problem = f"the process stopped with exit code {proc.returncode}"
+            problem = EXIT_CODE.format(code=proc.returncode)
         return results, problem
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -165,7 +170,7 @@ class Verdict(NamedTuple):
         return not self.visible_failed and not self.hidden_failed and self.problem is None
 
 
-def judge(task, results, problem=None):
+def judge(task, results, problem=None, language="en"):
     """The :class:`Verdict` on one task's results, diagnosed here, in the trusted process."""
     counts = {True: [0, 0], False: [0, 0]}     # visible -> [failed, total]
     failed = []
@@ -182,11 +187,13 @@ def judge(task, results, problem=None):
         if not ok:
             failed.append(c)
     return Verdict(*counts[True], *counts[False], problem,
-                   diagnosis.diagnose(task, results, failed))
+                   diagnosis.diagnose(task, results, failed, language))
 
 
-def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
+def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0, language="en"):
     """``{grade_id: Verdict}`` for ``tasks`` run on the student's ``cells``.
+
+    Diagnoses are worded in ``language``; ``problem`` stays English (see :func:`problem_text`).
 
     One run for the whole notebook; if it does not finish, each task gets a
     run of its own, so one endless loop costs only its own function.
@@ -199,22 +206,34 @@ def grade_notebook(cells, tasks, *, timeout=60.0, task_timeout=30.0):
             task_results, task_problem = run_tasks(cells, [task], timeout=task_timeout)
         if f"{task.grade_id}/{harness.MUTATED_KEY}" in task_results:
             task_problem = MUTATED
-        verdicts[task.grade_id] = judge(task, task_results, task_problem)
+        verdicts[task.grade_id] = judge(task, task_results, task_problem, language)
     return verdicts
 
 
-def message(task, verdict):
+def problem_text(problem, language="en"):
+    """What went wrong with a run (a :class:`Verdict`'s ``problem``), in ``language``."""
+    exit_code = _EXIT_CODE.match(problem)
+    if exit_code:
+        return tr(language, EXIT_CODE).format(code=exit_code.group(1))
+    return tr(language, problem)
+
+
+def message(task, verdict, language="en"):
     """The one line a student reads about a failed test cell."""
     parts = []
     if verdict.visible_failed:
-        parts.append(f"{verdict.visible_failed} of {verdict.n_visible} visible cases")
+        parts.append(tr(language, "{failed} of {total} visible cases").format(
+            failed=verdict.visible_failed, total=verdict.n_visible))
     if verdict.hidden_failed:
-        parts.append(f"{verdict.hidden_failed} of {verdict.n_hidden} hidden cases")
-    text = f"{task.label}: " + " and ".join(parts) + " failed"
+        parts.append(tr(language, "{failed} of {total} hidden cases").format(
+            failed=verdict.hidden_failed, total=verdict.n_hidden))
+    text = tr(language, "{function}: {cases} failed").format(
+        function=task.label, cases=tr(language, " and ").join(parts))
     if verdict.problem == MUTATED:
-        text += f": {MUTATED}"
+        text += ": " + tr(language, MUTATED)
     elif verdict.problem:
-        text += f" (the run of your code did not finish: {verdict.problem})"
+        text += tr(language, " (the run of your code did not finish: {problem})").format(
+            problem=problem_text(verdict.problem, language))
     return text
 
 
@@ -239,9 +258,10 @@ class OutOfKernelVerdict(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         tasks = cases_module.tasks_of(nb)
+        language = language_module.of(nb)
         cells = notebook_cells(nb, self._source_notebook(resources))
         verdicts = grade_notebook(cells, tasks, timeout=self.timeout,
-                                  task_timeout=self.task_timeout)
+                                  task_timeout=self.task_timeout, language=language)
         for cell in nb.cells:
             task = cases_module.task_of(cell)
             if task is None:
@@ -251,13 +271,14 @@ class OutOfKernelVerdict(NbGraderPreprocessor):
             if verdict.passed:
                 cell.outputs = []
                 continue
-            lines = [message(task, verdict)]
+            lines = [message(task, verdict, language)]
             if verdict.diagnosis is not None:
-                lines.append("Diagnosis: " + verdict.diagnosis.text)
-            cell.metadata["lossopt"] = diagnosis.record(task, verdict)
+                lines.append(tr(language, "Diagnosis: {text}").format(
+                    text=verdict.diagnosis.text))
+            cell.metadata["lossopt"] = diagnosis.record(task, verdict, language)
             if kernel_error:   # the student's own kernel, on the visible checks only
                 trace = _ANSI.sub("", "\n".join(kernel_error[0].get("traceback", [])))
-                lines += ["", "In this notebook, the visible checks raised:",
+                lines += ["", tr(language, "In this notebook, the visible checks raised:"),
                           trace[-KERNEL_TRACE_CHARS:]]
             cell.outputs = [nbformat.v4.new_output(
                 "error", ename="TestsFailed", evalue=lines[0], traceback=lines)]
