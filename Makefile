@@ -33,7 +33,9 @@ site: $(SETUP) system-packages
 	LOSSOPT_STATIC_FIGURES=1 $(PYTHON) tools/build_edition.py ko
 	$(PYTHON) tools/release_for_site.py _build/html/problem-sets
 	$(PYTHON) -m build --wheel --no-isolation --outdir _build/html/problem-sets . >/dev/null
-	rm -rf _build/html/ko/problem-sets && cp -r _build/html/problem-sets _build/html/ko/
+	# a Korean chapter's ../problem-sets/ link: the Korean sets (problem-sets/ko/) and the wheel
+	rm -rf _build/html/ko/problem-sets && mkdir -p _build/html/ko/problem-sets
+	cp _build/html/problem-sets/ko/*.ipynb _build/html/problem-sets/*.whl _build/html/ko/problem-sets/
 	$(PYTHON) tools/page_weights.py _build/html
 
 # For translators: extract the book's messages and merge them into locales/ko/LC_MESSAGES/
