@@ -27,6 +27,7 @@ def setup(app):
     # Late, so the scripts other extensions add to each page are there already.
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
     app.connect("html-page-context", _link_other_editions)
+    app.connect("doctree-read", _translate_toc_captions)
     _translatable_exercise_titles(app)
     _glue_in_translated_text()
     root = os.fspath(app.srcdir)
@@ -198,3 +199,25 @@ def _glue_in_translated_text():
 
     retrieve_glue_data.keeps_renderer = True
     roles.retrieve_glue_data = directives.retrieve_glue_data = retrieve_glue_data
+
+
+def _translate_toc_captions(app, doctree):
+    """Translate the captions of the root page's table of contents (the sidebar's parts).
+
+    sphinx-external-toc adds the toctree after Sphinx's i18n has run, so its captions
+    ("The course") stayed English although the page's catalog translates them.
+    """
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    if (app.config.language or "en") == "en":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(app.srcdir / d) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, app.config.language, domain)
+    if not found:
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = catalog.gettext(toctree["caption"])
