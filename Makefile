@@ -6,7 +6,7 @@ SETUP := .setup-stamp
 # Console scripts live beside the interpreter; pyenv's shims may not know new ones yet.
 BIN := $(shell $(PYTHON) -c 'import os, sys; print(os.path.dirname(sys.executable))')
 
-.PHONY: site test test-fast setup system-packages
+.PHONY: site test test-fast setup system-packages catalogs
 
 # Python and front-end dependencies, installed once per change of the files that pin them.
 $(SETUP): pyproject.toml constraints.txt package.json package-lock.json tools/copy_site_assets.js
@@ -16,20 +16,35 @@ $(SETUP): pyproject.toml constraints.txt package.json package-lock.json tools/co
 
 setup: $(SETUP)
 
-# Chromium (browser tests), bubblewrap (the grading sandbox) and Debian's own python3 with venv
-# (tests/test_pythons.py installs the course in a venv of it) come from Debian.
+# Chromium (browser tests), bubblewrap (the grading sandbox), Debian's own python3 with venv
+# (tests/test_pythons.py installs the course in a venv of it), PostgreSQL (the cluster tests'
+# gradebook) and the Noto CJK fonts (Hangul in the Korean edition's figures, lossopt/i18n.py)
+# come from Debian.
 system-packages:
 	@command -v chromium >/dev/null && command -v bwrap >/dev/null && \
 	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && \
-	  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || \
+	  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null && \
+	  fc-list 'Noto Sans CJK KR' | grep -q . || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium bubblewrap postgresql python3 python3-venv)
+	    chromium bubblewrap postgresql python3 python3-venv fonts-noto-cjk)
 
-site: $(SETUP)
+# The English edition in _build/html, the Korean one in _build/html/ko (tools/build_edition.py:
+# the same book with Sphinx's language set to ko, its own execution cache in _build/ko).
+site: $(SETUP) system-packages
 	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --warningiserror --keep-going
+	LOSSOPT_STATIC_FIGURES=1 $(PYTHON) tools/build_edition.py ko
 	$(PYTHON) tools/release_for_site.py _build/html/problem-sets
 	$(PYTHON) -m build --wheel --no-isolation --outdir _build/html/problem-sets . >/dev/null
+	# a Korean chapter's ../problem-sets/ link: the Korean sets (problem-sets/ko/) and the wheel
+	rm -rf _build/html/ko/problem-sets && mkdir -p _build/html/ko/problem-sets
+	cp _build/html/problem-sets/ko/*.ipynb _build/html/problem-sets/*.whl _build/html/ko/problem-sets/
 	$(PYTHON) tools/page_weights.py _build/html
+
+# For translators: extract the book's messages and merge them into locales/ko/LC_MESSAGES/
+# (new messages empty, changed ones fuzzy); see locales/README.md.
+catalogs: $(SETUP)
+	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --builder custom --custom-builder gettext
+	$(BIN)/sphinx-intl update -p _build/gettext -d locales -l ko
 
 test: $(SETUP) system-packages site
 	$(PYTHON) -m pytest

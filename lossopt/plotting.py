@@ -4,6 +4,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter, NullLocator
 
+from lossopt.i18n import tr
+
 PATH_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
                "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -56,8 +58,8 @@ def plot_loss_curves(ax, curves, log=True):
         ax.plot(np.arange(len(values)), values, color=color, label=label)
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(tr("step"))
+    ax.set_ylabel(tr("loss"))
     if curves:
         ax.legend(fontsize="small")
     return ax
@@ -69,6 +71,6 @@ def plot_loss_vs_prediction(ax, loss_fn, y_true, y_pred_grid, label=None, **kwar
     losses = [loss_fn(np.array([y_true]), np.array([p])) for p in y_pred_grid]
     ax.plot(y_pred_grid, losses, label=label, **kwargs)
     ax.axvline(y_true, color="gray", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("predicted value")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(tr("predicted value"))
+    ax.set_ylabel(tr("loss"))
     return ax

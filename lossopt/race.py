@@ -19,6 +19,7 @@ import copy
 
 import numpy as np
 
+from lossopt.i18n import tr
 from lossopt.plotting import PATH_COLORS, plot_contours
 from lossopt.surfaces import Surface, get_surface
 from lossopt.trajectory import Trajectory, run
@@ -78,14 +79,14 @@ def hyper_table(names=None):
     """:data:`RACE_HYPER` as a Markdown table: one row per optimizer, one column per surface."""
     surfaces = list(RACE_HYPER)
     names = list(names) if names is not None else list(RACE_HYPER[surfaces[0]])
-    rows = ["| optimizer | " + " | ".join(surfaces) + " |",
+    rows = [f"| {tr('optimizer')} | " + " | ".join(surfaces) + " |",
             "| --- |" + " --- |" * len(surfaces)]
     for name in names:
         cells = []
         for surface in surfaces:
             settings = RACE_HYPER[surface].get(name, {})
             cells.append(", ".join(f"{key} = {value:g}" for key, value in settings.items())
-                         or "defaults")
+                         or tr("defaults"))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -165,7 +166,8 @@ def plot_race(ax, surface, trajectories, upto=None, legend=True):
         label = name
         if trajectory.diverged and end >= len(trajectory.thetas):
             stops[name] = trajectory.thetas[-1]
-            label = f"{name} (diverged at step {_diverged_at(trajectory)})"
+            label = tr("{name} (diverged at step {step})").format(
+                name=name, step=_diverged_at(trajectory))
         paths[label] = trajectory.thetas[:end]
     plot_contours(ax, surface, paths)
     for color, (name, point) in zip(PATH_COLORS, ((n, stops.get(n)) for n in trajectories)):

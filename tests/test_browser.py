@@ -24,8 +24,10 @@ from lossopt.interactive import DPI, MIN_SCALE
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
-# index.html only redirects to intro.html.
-SKIPPED = {"index.html"}
+# index.html only redirects to intro.html (in each edition).
+SKIPPED = {"index.html", "ko/index.html"}
+# The Korean edition sits in ko/ (tools/build_edition.py); the English one is the root.
+EDITIONS = ("ko",)
 WIDGET_STATE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 MATH = re.compile(r'class="[^"]*\bmath\b')
@@ -36,9 +38,16 @@ STATIC_DPI = 100
 
 def discover_pages():
     """Every content page of the built site, as paths relative to it."""
-    pages = [page.relative_to(SITE).as_posix() for page in sorted(SITE.rglob("*.html"))]
-    return [page for page in pages
-            if page.split("/")[0] not in ("_static", "_sources") and page not in SKIPPED]
+    pages = [page.relative_to(SITE) for page in sorted(SITE.rglob("*.html"))]
+    return [page.as_posix() for page in pages
+            if not {"_static", "_sources", "problem-sets"} & set(page.parts)
+            and page.as_posix() not in SKIPPED]
+
+
+def counterpart(name):
+    """The same page in the other edition (English <-> Korean), relative to the site."""
+    first, _, rest = name.partition("/")
+    return rest if first in EDITIONS else f"ko/{name}"
 
 
 # Collected before the site fixture runs: an unbuilt site still yields one test, which fails.
@@ -304,6 +313,22 @@ def test_page(page, site_url, site_dir, name, view, theme):
         # (Hangul may sit only in hidden code cells: then nothing is marked.)
         marked, missing = hangul_without_web_font(page)
         assert missing == [], f"{name}: Hangul not drawn by the site's Korean font: {missing}"
+    # The language switch: on screen at the top of the article, in this width and theme,
+    # and leading to the same page in the other edition.
+    switch = page.locator("nav.lossopt-language a")
+    assert switch.count() == 1, f"{name}: {switch.count()} language switches"
+    switch.scroll_into_view_if_needed()
+    box = switch.bounding_box()
+    assert box and box["width"] > 20 and box["height"] > 10 \
+        and 0 <= box["x"] and box["x"] + box["width"] <= VIEWS[view]["width"], \
+        f"{name} ({view}, {theme}): the language switch is off screen: {box}"
+    colours = switch.evaluate("a => [getComputedStyle(a).color, "
+                              "getComputedStyle(a).backgroundColor]")
+    assert colours[0] != colours[1], f"{name} ({theme}): switch text as its background"
+    target = urljoin(page.url, switch.get_attribute("href"))
+    assert target == site_url + counterpart(name), f"{name}: the switch leads to {target}"
+    assert (site_dir / counterpart(name)).is_file(), f"{name}: no {counterpart(name)}"
+    page.evaluate("window.scrollTo(0, 0)")
     # The sliders are moved in light mode, at both widths (arrow keys, frames, readouts).
     moved = [move_every_slider(page, name, k) for k in range(figures)] if theme == "light" else []
     stem = name.replace("/", "__")[:-5] + f"-{view}-{theme}"
@@ -322,6 +347,29 @@ def test_page(page, site_url, site_dir, name, view, theme):
     assert len(moved) == (figures if theme == "light" else 0)
     icon = page.locator('link[rel="icon"]').get_attribute("href")
     assert page.request.get(urljoin(page.url, icon)).ok, f"{name}: favicon {icon} is missing"
+
+
+def test_the_language_switch_opens_the_same_page_in_the_other_language(page, site_url,
+                                                                      site_dir):
+    """Click it on a chapter, both ways: the Korean page is Korean, the English one English."""
+    name = "chapters/04-optimizer-evolution.html"
+    page.set_viewport_size(VIEWS["phone"])
+    page.goto(site_url + name, wait_until="domcontentloaded")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.locator("nav.lossopt-language a").click()
+    page.wait_for_url(site_url + "ko/" + name)
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    assert HANGUL.search(page.locator("article").inner_text())
+    assert page.locator("nav.lossopt-language a").inner_text() == "English"
+    page.locator("nav.lossopt-language a").click()
+    page.wait_for_url(site_url + name)
+    assert page.locator("nav.lossopt-language a").inner_text() == "한국어"
+
+
+def test_every_page_has_its_korean_edition(site_dir):
+    english = [name for name in PAGES if name.partition("/")[0] not in EDITIONS]
+    missing = [name for name in english if not (site_dir / counterpart(name)).is_file()]
+    assert english and not missing, f"pages with no Korean edition: {missing}"
 
 
 def test_markdown_outputs_render_as_tables(site_dir):

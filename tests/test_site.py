@@ -31,6 +31,25 @@ def test_chapter_links_its_released_problem_set(site_dir, number, page):
     assert any("YOUR CODE HERE" in cell.source for cell in notebook.cells)
 
 
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+@pytest.mark.parametrize("number, page", CHAPTERS.items())
+def test_korean_chapter_links_the_korean_problem_set(site_dir, number, page):
+    html = (site_dir / "ko" / "chapters" / f"{page}.html").read_text()
+    assert f'href="../problem-sets/ps{number}.ipynb"' in html
+    text = (site_dir / "ko" / "problem-sets" / f"ps{number}.ipynb").read_text()
+    assert not [banned for banned in BANNED if banned in text]
+    notebook = nbformat.reads(text, as_version=4)
+    assert any(HANGUL.search(cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_the_korean_intro_links_the_toolkit_wheel(site_dir):
+    (name,) = re.findall(r'href="problem-sets/(lossopt-[^"]+\.whl)"',
+                         (site_dir / "ko" / "intro.html").read_text())
+    assert (site_dir / "ko" / "problem-sets" / name).is_file()
+
+
 def test_intro_links_the_toolkit_wheel_without_the_reference(site_dir):
     html = (site_dir / "intro.html").read_text()
     (name,) = re.findall(r'href="problem-sets/(lossopt-[^"]+\.whl)"', html)

@@ -53,3 +53,30 @@
     document.body.addEventListener("load", markSoon, true);
   });
 })();
+
+// The language switch: tools/book_extension.py writes it into every page's body; the pages
+// with no body of their own (search, index) get it here from their <link rel="alternate">.
+(function () {
+  "use strict";
+  function addSwitch() {
+    if (document.querySelector("nav.lossopt-language")) return;
+    var links = document.querySelectorAll('link[rel="alternate"][hreflang]');
+    var place = document.querySelector(".bd-article") || document.querySelector(".bd-content");
+    if (!links.length || !place) return;
+    var nav = document.createElement("nav");
+    nav.className = "lossopt-language";
+    nav.setAttribute("aria-label", "Language");
+    links.forEach(function (link) {
+      var a = document.createElement("a");
+      var lang = link.getAttribute("hreflang");
+      a.className = "lossopt-language-link";
+      a.href = link.getAttribute("href");
+      a.hreflang = a.lang = lang;
+      a.textContent = link.title || lang;
+      nav.appendChild(a);
+    });
+    place.insertBefore(nav, place.firstChild);
+  }
+  document.addEventListener("DOMContentLoaded", addSwitch);
+})();
+

@@ -4,8 +4,10 @@ It lives outside ``lossopt``: the student wheel ships the toolkit, not the
 book's build hooks.
 """
 
+import html
 import os
 
+from lossopt.i18n import LANGUAGE_ENV, LANGUAGE_NAMES, LANGUAGES
 from lossopt.interactive import STATIC_ENV
 
 
@@ -16,11 +18,18 @@ def setup(app):
     execution cache never holds live-only widgets.  The book root goes on the
     kernels' ``PYTHONPATH`` (kernels inherit the build's environment), so a
     chapter in ``chapters/`` can import packages that sit in the root.  An
-    inline script that an extension registered twice is written once.
+    inline script that an extension registered twice is written once.  The kernels draw
+    their figures in the book's language (``LOSSOPT_LANGUAGE``), every page links the same
+    page in the other editions, and exercise titles are translated like any paragraph.
     """
     os.environ[STATIC_ENV] = "1"
+    app.connect("config-inited", _kernels_speak_the_book_language)
     # Late, so the scripts other extensions add to each page are there already.
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
+    app.connect("html-page-context", _link_other_editions)
+    app.connect("doctree-read", _translate_toc_captions)
+    _translatable_exercise_titles(app)
+    _glue_in_translated_text()
     root = os.fspath(app.srcdir)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
@@ -47,3 +56,168 @@ def _drop_repeated_inline_scripts(app, pagename, templatename, context, doctree)
             seen.add(body)
         kept.append(script)
     scripts[:] = kept     # in place: later handlers append to this same list
+
+
+def _kernels_speak_the_book_language(app, config):
+    """Tell the kernels (they inherit the build's environment) which language to draw in."""
+    language = config.language or "en"
+    if language not in LANGUAGES:
+        raise ValueError(f"the book's language {language!r} is not one of {LANGUAGES}")
+    os.environ[LANGUAGE_ENV] = language
+
+
+def edition_links(pagename, language):
+    """``(language, name, relative URL)`` of ``pagename`` in each other edition.
+
+    The English edition is the site's root and every other one a folder in it
+    (``ko/``, tools/build_edition.py), so the same page is one folder down or up.
+    """
+    up = "../" * pagename.count("/")
+    links = []
+    for other in LANGUAGES:
+        if other == language:
+            continue
+        if language == "en":
+            href = f"{up}{other}/{pagename}.html"
+        elif other == "en":
+            href = f"../{up}{pagename}.html"
+        else:
+            href = f"../{up}{other}/{pagename}.html"
+        links.append((other, LANGUAGE_NAMES[other], href))
+    return links
+
+
+def _link_other_editions(app, pagename, templatename, context, doctree):
+    """Open every page with a link to the same page in the other editions.
+
+    Written into the page's body (no script needed) and announced to search engines as
+    ``<link rel="alternate" hreflang>``; pages with no body of their own (search, index)
+    get the head link only.
+    """
+    language = app.config.language or "en"
+    links = edition_links(pagename, language)
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}" '
+        f'title="{html.escape(name)}">' for lang, name, href in links)
+    if "body" not in context or doctree is None:
+        return
+    anchors = "".join(
+        f'<a class="lossopt-language-link" href="{html.escape(href)}" hreflang="{lang}" '
+        f'lang="{lang}">{html.escape(name)}</a>' for lang, name, href in links)
+    context["body"] = f'<nav class="lossopt-language" aria-label="Language">{anchors}</nav>\n' \
+        + context["body"]
+
+
+def _translatable_exercise_titles(app):
+    """Give sphinx-exercise's titles a source, so gettext extracts and translates them.
+
+    Its directives parse the title into a subtitle node with no source and no raw text,
+    which Sphinx's i18n skips as a built-in message: the exercise titles stayed English.
+    With a source, the Locale transform translates them when a page is read; and since
+    sphinx-exercise folds the subtitle into a plain title before the gettext builder
+    looks at the page, a post-transform that runs first hands the gettext builder the
+    titles' messages itself.
+    """
+    from sphinx.builders.gettext import MsgOrigin
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+    from sphinx.util.i18n import docname_to_domain
+    try:
+        from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
+        from sphinx_exercise.nodes import exercise_subtitle
+        from sphinx_exercise.post_transforms import ResolveTitlesInExercises
+    except ImportError:      # the book lists sphinx_exercise; a bare Sphinx test app may not
+        return
+
+    class ExtractExerciseTitles(SphinxPostTransform):
+        """Add each exercise title to the page's catalog (gettext builder only)."""
+        default_priority = ResolveTitlesInExercises.default_priority - 1
+        builders = ("gettext",)
+
+        def run(self):
+            domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+            catalog = self.app.builder.catalogs[domain]
+            for subtitle in self.document.findall(exercise_subtitle):
+                if subtitle.rawsource and subtitle.source:
+                    catalog.add(subtitle.rawsource, MsgOrigin(subtitle.source, subtitle.line))
+
+    app.add_post_transform(ExtractExerciseTitles)
+
+    def translatable(base):
+        class Directive(base):
+            def run(self):
+                result = super().run()
+                if self.arguments:
+                    source, line = self.state_machine.get_source_and_line(self.lineno)
+                    for node in result:
+                        for subtitle in node.findall(exercise_subtitle):
+                            subtitle.rawsource = self.arguments[0]
+                            subtitle.source, subtitle.line = source, line
+                return result
+        Directive.__name__ = base.__name__
+        Directive.__doc__ = base.__doc__
+        return Directive
+
+    app.add_directive("exercise", translatable(ExerciseDirective), override=True)
+    app.add_directive("exercise-start", translatable(ExerciseStartDirective), override=True)
+
+
+def _glue_in_translated_text():
+    """Let a ``{glue:...}`` role in a translated message find its page's glue data.
+
+    Sphinx's i18n parses each translated message again as a small document of its own,
+    after the page was read; myst-nb looks its glue data up on the document being parsed
+    (``document["nb_renderer"]``, removed once the page is read), so every glue role of
+    a Korean paragraph failed ("No key ... found in glue data for this document").  The
+    renderer of the page being read is kept when the English text's own glue roles look
+    it up (every translated glue role has its English one: tests/test_translations.py),
+    and handed to the translation's parse of the same page.
+    """
+    try:
+        from myst_nb.ext.glue import directives, roles, utils
+    except ImportError:
+        return
+    original = utils.retrieve_glue_data
+    if getattr(roles.retrieve_glue_data, "keeps_renderer", False):
+        return
+    kept = {}
+
+    def retrieve_glue_data(document, key):
+        env = getattr(document.settings, "env", None)
+        docname = getattr(env, "docname", None)
+        if "nb_renderer" in document:
+            kept.clear()
+            kept[docname] = document["nb_renderer"]
+        elif docname in kept:
+            # lent for this look-up only: a renderer left on the document would be pickled
+            # with the page (it holds modules), as myst-nb itself never leaves it
+            document["nb_renderer"] = kept[docname]
+            try:
+                return original(document, key)
+            finally:
+                document.attributes.pop("nb_renderer", None)
+        return original(document, key)
+
+    retrieve_glue_data.keeps_renderer = True
+    roles.retrieve_glue_data = directives.retrieve_glue_data = retrieve_glue_data
+
+
+def _translate_toc_captions(app, doctree):
+    """Translate the captions of the root page's table of contents (the sidebar's parts).
+
+    sphinx-external-toc adds the toctree after Sphinx's i18n has run, so its captions
+    ("The course") stayed English although the page's catalog translates them.
+    """
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    if (app.config.language or "en") == "en":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(app.srcdir / d) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, app.config.language, domain)
+    if not found:
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = catalog.gettext(toctree["caption"])

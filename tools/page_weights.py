@@ -25,7 +25,8 @@ def page_weights(site):
     weights = []
     for page in sorted(site.rglob("*.html")):
         relative = page.relative_to(site)
-        if relative.parts[0] in ("_static", "_sources") or relative.name in SKIPPED:
+        # every edition's own (the Korean one is ko/: ko/_static, ko/_images)
+        if {"_static", "_sources"} & set(relative.parts) or relative.name in SKIPPED:
             continue
         html = page.read_text(encoding="utf-8", errors="replace")
         images = set()
@@ -33,7 +34,7 @@ def page_weights(site):
             if "://" in link or link.startswith(("data:", "mailto:")):
                 continue
             target = Path(unquote(urljoin(relative.as_posix(), link)))
-            if target.parts and target.parts[0] == "_images":
+            if "_images" in target.parts[:-1]:
                 images.add(target)
         image_bytes = sum((site / image).stat().st_size for image in images
                           if (site / image).is_file())
