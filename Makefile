@@ -45,6 +45,7 @@ site: $(SETUP) system-packages
 catalogs: $(SETUP)
 	LOSSOPT_STATIC_FIGURES=1 $(BIN)/jupyter-book build . --builder custom --custom-builder gettext
 	$(BIN)/sphinx-intl update -p _build/gettext -d locales -l ko
+	$(PYTHON) tools/clean_catalogs.py locales/ko
 
 test: $(SETUP) system-packages site
 	$(PYTHON) -m pytest
