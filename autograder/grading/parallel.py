@@ -296,6 +296,27 @@ def autograde(root, ps, students=None, jobs=None, force=False, scheduler=None, d
                          scheduler=scheduler, db_url=db_url, scratch=scratch)
 
 
+def clear_unfinished(root, ps, students, since, db_url):
+    """Of ``students`` (not finished by this run), clear those it began: a worker stopped
+    mid-grading leaves a sanitized, unexecuted notebook in ``autograded/`` beside the
+    gradebook's old score.  Their folder goes and their autograded scores are 0 until the
+    next run grades them; a student the run never reached keeps its last grading."""
+    from .integrity import zero_unfinished
+
+    cleared = []
+    for student in students:
+        folder = Path(root) / "autograded" / student / ps
+        try:
+            begun = any(p.lstat().st_mtime >= since for p in [folder, *folder.iterdir()])
+        except OSError:
+            continue
+        if begun:
+            shutil.rmtree(folder, ignore_errors=True)
+            _retry_locked(lambda: zero_unfinished(db_url, ps, student))
+            cleared.append(student)
+    return cleared
+
+
 def grade_all(root, ps, todo, hashes, log, skipped, unknown, jobs, scheduler, db_url, scratch):
     """Grade ``todo``; each is marked "grade again" first and done once its results are written."""
     from tqdm import tqdm
@@ -315,12 +336,14 @@ def grade_all(root, ps, todo, hashes, log, skipped, unknown, jobs, scheduler, db
     for student in todo:
         done.pop(student, None)
     write_state(root, state)
-    problems, remarks, graded_now = [], [], []
+    problems, remarks, graded_now, finished = [], [], [], set()
+    since = time.time()
     bar = tqdm(total=len(todo), desc=f"autograde {ps} ({where})", unit="student",
                file=log.bar_file)
 
     def on_result(student, problem, seconds, notes):
         took[student] = round(seconds, 3)
+        finished.add(student)
         if problem is None:
             done[student] = hashes[student]
             graded_now.append(student)
@@ -345,6 +368,8 @@ def grade_all(root, ps, todo, hashes, log, skipped, unknown, jobs, scheduler, db
                           db_url=db_url, scratch=scratch)
     except KeyboardInterrupt:
         bar.close()
+        # (a second signal raises nothing: interrupts._on_signal raises on the first only)
+        clear_unfinished(root, ps, [s for s in todo if s not in finished], since, db_url)
         log.say(f"{ps}: interrupted by {interrupts.requested() or 'SIGINT'}: graded "
                 f"{len(graded_now)} of {len(todo)} submissions; the other "
                 f"{len(todo) - len(graded_now)} are marked to grade again and the next run "
