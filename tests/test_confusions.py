@@ -89,20 +89,26 @@ def test_an_unknown_mistake_names_kinds_of_case_but_no_numbers():
                     assert f"{v:.4g}" not in found.text
 
 
-def _run_test_cell(conf):
-    """Run the notebook's helpers and the test cell of ``conf`` with its variant in place."""
-    nb, cell = PS_OF[conf.grade_id]
+def visible_check_error(nb, cell, functions):
+    """Run ``nb``'s set-up cells, then the visible part of ``cell`` with ``functions`` in
+    place; the AssertionError's message, or None."""
     ns = {}
     for c in nb.cells:
         if "setup" in c.metadata.get("tags", []):
             exec(c.source, ns)
-    ns.update(confusions.CATALOGUE[conf.key].functions)
+    ns.update(functions)
     try:
         with np.errstate(all="ignore"):
             exec(cell.source.split("### BEGIN HIDDEN TESTS")[0], ns)
     except AssertionError as error:
         return str(error)
     return None
+
+
+def _run_test_cell(conf):
+    """Run the notebook's helpers and the test cell of ``conf`` with its variant in place."""
+    nb, cell = PS_OF[conf.grade_id]
+    return visible_check_error(nb, cell, confusions.CATALOGUE[conf.key].functions)
 
 
 @pytest.mark.parametrize("conf", ALL, ids=lambda c: c.key)

@@ -21,6 +21,7 @@ import pytest
 from grading import cases, confusions, language, verdict
 
 import make_source
+from test_confusions import visible_check_error
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "autograder"
@@ -169,18 +170,8 @@ def test_the_grader_names_each_mistake_in_korean(conf):
 
 def _korean_test_cell_error(conf):
     nb = notebook("ko", cases.TASKS[conf.grade_id].ps)
-    ns = {}
-    for cell in nb.cells:
-        if "setup" in cell.metadata.get("tags", []):
-            exec(cell.source, ns)
     (cell,) = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == conf.grade_id]
-    ns.update(conf.functions)
-    try:
-        with np.errstate(all="ignore"):
-            exec(cell.source.split("### BEGIN HIDDEN TESTS")[0], ns)
-    except AssertionError as error:
-        return str(error)
-    return None
+    return visible_check_error(nb, cell, conf.functions)
 
 
 @pytest.mark.parametrize("conf", [c for c in ALL if c.key not in NOT_VISIBLE],
