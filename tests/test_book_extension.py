@@ -12,7 +12,7 @@ from tools import book_extension
 
 def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
         monkeypatch, tmp_path):
-    monkeypatch.delenv(interactive.STATIC_ENV, raising=False)
+    monkeypatch.setenv(interactive.STATIC_ENV, "0")     # restored (deleted) after the test
     monkeypatch.setenv("PYTHONPATH", "/elsewhere")
     handlers, directives, post_transforms = [], {}, []
     app = types.SimpleNamespace(

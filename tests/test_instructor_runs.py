@@ -50,7 +50,10 @@ def start(root, tmp, *args, new_group=False):
     """An autograde run in the background, with ``tmp`` as its TMPDIR."""
     tmp.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(command(root, "autograde", PS, *args), cwd=root,
-                            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE,
+                            # as in a shell that just built the site: grading kernels must
+                            # still draw live figures (the feedback page's picture)
+                            env={**os.environ, "TMPDIR": str(tmp), "LOSSOPT_STATIC_FIGURES": "1"},
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=new_group)
 
 

@@ -103,7 +103,10 @@ BASE_ENV = {
 }
 
 # Variables of the grader that the confined process may still see.
-PASSED_ENV = ("NBGRADER_EXECUTION", "LOSSOPT_STATIC_FIGURES")
+# Not LOSSOPT_STATIC_FIGURES: a grading kernel always draws its figures live, so the
+# autograded notebook and the feedback page hold the slider figure's picture (a static
+# figure's frames are HTML and scripts, which InertOutputs drops: an empty figure).
+PASSED_ENV = ("NBGRADER_EXECUTION",)
 
 
 ROOT, USER, UNSANDBOXED = "root", "user", "unsandboxed"
