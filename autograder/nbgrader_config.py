@@ -49,12 +49,14 @@ c.Autograde.autograde_preprocessors = [
 ]
 # Read-only cells are put back from the source as nbgrader does, with a warning only for a
 # cell the student changed (not for every test cell whose hidden tests the release left out).
-from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells  # noqa: E402
 
 from grading.overwrite import ReleasedCellsOverwrite  # noqa: E402
 
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                      ReleasedCellsOverwrite, CheckCellMetadata]
+c.Autograde.sanitize_preprocessors = [
+    ReleasedCellsOverwrite if step is OverwriteCells else step
+    for step in Autograde.sanitize_preprocessors.default()]
 # A deleted test cell comes back (and is then graded like any other).
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60

@@ -82,6 +82,12 @@ def submit(root, ps, student, nb):
         nbformat.write(nb, str(folder / f"{ps}.ipynb"))
 
 
+def graded_times(root, ps, students):
+    """When each submission's autograded notebook was last written (ns), where there is one."""
+    return {s: p.stat().st_mtime_ns for s in students
+            if (p := root / "autograded" / s / ps / f"{ps}.ipynb").exists()}
+
+
 def scores(root, ps, student, db_url=None):
     """Autograded score of each test cell of ``student``'s ``ps`` (default: the SQLite gradebook)."""
     from nbgrader.api import Gradebook

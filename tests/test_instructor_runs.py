@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 
 import pytest
-from grading_kit import (WRONG_PS2, autograded_points, cell_by_id, edited, release_nb, released_copy, scores,
-                         source_nb, submit)
+from grading_kit import (WRONG_PS2, autograded_points, cell_by_id, edited, graded_times,
+                         release_nb, released_copy, scores, source_nb, submit)
 
 pytestmark = pytest.mark.slow       # several sandboxed grading runs
 
@@ -84,8 +84,7 @@ def all_scores(root):
 
 
 def autograded_mtimes(root):
-    return {s: p.stat().st_mtime for s in STUDENTS
-            if (p := root / "autograded" / s / PS / f"{PS}.ipynb").exists()}
+    return graded_times(root, PS, STUDENTS)
 
 
 def processes_mentioning(text):
@@ -106,7 +105,7 @@ def processes_mentioning(text):
 def interrupted(root, send, jobs):
     """A ``--force`` run stopped by ``send(proc)`` once all but the slow student are graded."""
     tmp = Path(tempfile.mkdtemp(prefix="lo-", dir="/tmp"))     # short enough for sockets
-    before = time.time()
+    before = time.time_ns()
     proc = start(root, tmp, "--force", "--jobs", str(jobs), new_group=True)
     quick = set(STUDENTS) - {SLOW}
     wait_for(lambda: quick <= graded_now(root) and all(

@@ -15,6 +15,7 @@ import pytest
 from test_grading import (CHEAT_CELL, COURSE, WRONG_PS4, cell_by_id, course,  # noqa: F401
                           edited, release_nb, scores, source_nb, submit)
 
+import grading_kit
 from grading import parallel
 from grading.integrity import zero_unfinished
 
@@ -35,9 +36,7 @@ def all_scores(root, students):
 
 
 def graded_times(root, students):
-    """When each submission's autograded notebook was last written."""
-    return {s: (root / "autograded" / s / PS / f"{PS}.ipynb").stat().st_mtime_ns
-            for s in students if (root / "autograded" / s / PS / f"{PS}.ipynb").exists()}
+    return grading_kit.graded_times(root, PS, students)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,12 @@
 
 nbconvert's page loads MathJax 2 from a CDN: offline, or where the CDN is
 blocked, a student sees raw TeX.  The course instead puts MathJax 3 inside
-every feedback page: its TeX-to-SVG component with every extension built
-in (``tex-svg-full.js``, 2.2 MB; it loads no other file, SVG output needs
-no font), as a ``data:`` URL, on every page that has maths (a 2.2 MB
-script is not added to a page without any), after the configuration MathJax 3 reads from ``window.MathJax`` ($...$ and
-\\(...\\) inline, $$...$$ and \\[...\\] displayed, as in Jupyter).
+every feedback page that has maths (a page without any gets no 2.2 MB
+script): its TeX-to-SVG component with every extension built in
+(``tex-svg-full.js``; it loads no other file, SVG output needs no font),
+as a ``data:`` URL, after the configuration MathJax 3 reads from
+``window.MathJax`` ($...$ and \\(...\\) inline, $$...$$ and \\[...\\]
+displayed, as in Jupyter).
 nbconvert's MathJax 2 configuration block beside it is of a type browsers
 do not run.
 
@@ -25,6 +26,7 @@ without it the page falls back to the CDN and ``feedback`` says so.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from pathlib import Path
 
@@ -85,6 +87,7 @@ def offline_mathjax(_url=None) -> str:
     return (mathjax_url() or "") if _page["maths"] else ""
 
 
+@functools.cache
 def mathjax_url() -> str | None:
     """MathJax 3 and its configuration as one ``data:`` URL, or None without the file."""
     try:

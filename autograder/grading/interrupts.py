@@ -15,7 +15,9 @@
   will grade is marked "grade again" in the state file; a submission is
   marked done only once its results are written.  So an interrupted run
   leaves each submission graded by this run or marked to grade again,
-  and the next run (without ``--force``) grades the rest.
+  and the next run (without ``--force``) grades the rest.  A submission
+  it began but did not finish loses its half-done autograded folder and
+  its old score (``parallel.clear_unfinished``).
 - **One scratch folder.**  :func:`run_scratch` makes one
   ``$TMPDIR/lossopt-run-*`` folder and points ``TMPDIR`` (and
   ``tempfile``) at it, so every temporary folder of the run, in this
