@@ -23,7 +23,8 @@ def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
     assert handlers == [("config-inited", book_extension._kernels_speak_the_book_language),
                         ("html-page-context", book_extension._drop_repeated_inline_scripts),
                         ("html-page-context", book_extension._link_other_editions),
-                        ("doctree-read", book_extension._translate_toc_captions)]
+                        ("doctree-read", book_extension._translate_toc_captions),
+                        ("doctree-read", book_extension._register_translated_exercises)]
     assert set(directives) == {"exercise", "exercise-start"}
     assert [t.builders for t in post_transforms] == [("gettext",)]
     assert os.environ[interactive.STATIC_ENV] == "1"

@@ -44,6 +44,28 @@ def test_korean_chapter_links_the_korean_problem_set(site_dir, number, page):
     assert any(HANGUL.search(cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
 
 
+SOLUTION_HEADING = re.compile(r'<p class="admonition-title">[^<]*<a class="reference internal" '
+                              r'href="#([^"]+)">\s*(.*?)</a></p>', re.S)
+EXERCISE_HEADING = re.compile(r'<p class="admonition-title"><span class="caption-number">'
+                              r'(.*?)</span>\s*(.*?)</p>', re.S)
+
+
+def plain(fragment):
+    """A heading's text; smart quotes as straight ones (Sphinx curls only the exercise's)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", fragment)).replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("edition", ["", "ko"])
+@pytest.mark.parametrize("page", CHAPTERS.values())
+def test_a_solution_names_its_exercise_as_the_exercise_does(site_dir, edition, page):
+    text = (site_dir / edition / "chapters" / f"{page}.html").read_text()
+    exercises = {plain(f"{number} {title}") for number, title in EXERCISE_HEADING.findall(text)}
+    solutions = [plain(title) for _, title in SOLUTION_HEADING.findall(text)]
+    assert solutions and exercises
+    assert [s for s in solutions if s not in exercises] == [], sorted(exercises)
+
+
 def test_the_korean_intro_links_the_toolkit_wheel(site_dir):
     (name,) = re.findall(r'href="problem-sets/(lossopt-[^"]+\.whl)"',
                          (site_dir / "ko" / "intro.html").read_text())

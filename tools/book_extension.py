@@ -28,6 +28,7 @@ def setup(app):
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
     app.connect("html-page-context", _link_other_editions)
     app.connect("doctree-read", _translate_toc_captions)
+    app.connect("doctree-read", _register_translated_exercises)
     _translatable_exercise_titles(app)
     _glue_in_translated_text()
     root = os.fspath(app.srcdir)
@@ -199,6 +200,26 @@ def _glue_in_translated_text():
 
     retrieve_glue_data.keeps_renderer = True
     roles.retrieve_glue_data = directives.retrieve_glue_data = retrieve_glue_data
+
+
+def _register_translated_exercises(app, doctree):
+    """Keep sphinx-exercise's copy of each exercise node in step with the translated page.
+
+    Its directive registers a copy of the node as it parses it, before Sphinx's i18n
+    translates the title; a solution's heading ("Solution to Exercise 11 (...)") is built
+    from that copy, so in the Korean edition it named the exercise in English.  Once the
+    page is read (translated), each of its exercises is copied into the registry again.
+    """
+    try:
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+    except ImportError:      # the book lists sphinx_exercise; a bare Sphinx test app may not
+        return
+    registry = getattr(app.env, "sphinx_exercise_registry", {})
+    for node in doctree.findall(lambda n: isinstance(n, (exercise_node,
+                                                          exercise_enumerable_node))):
+        entry = registry.get(node.get("label"))
+        if entry is not None and entry.get("docname") == app.env.docname:
+            entry["node"] = node.deepcopy()
 
 
 def _translate_toc_captions(app, doctree):
