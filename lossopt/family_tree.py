@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from lossopt.i18n import tr
+
 #: Each optimizer of the tree: (label, x, y, branch).  Branch "direction"
 #: changes which way a step goes, "size" how long it is, "both" combines them.
 FAMILY_NODES = {
@@ -70,11 +72,11 @@ def draw_family_tree(ax=None):
                                     _BOX_HEIGHT, boxstyle="round,pad=0,rounding_size=0.08",
                                     facecolor=_BRANCH_COLORS[branch], edgecolor="0.3"))
         ax.text(x, y, label, ha="center", va="center", fontsize=11)
-    ax.text(3.35, 2.45, "which way to step: momentum", ha="center", fontsize=10,
+    ax.text(3.35, 2.45, tr("which way to step: momentum"), ha="center", fontsize=10,
             color="#1f4e79", style="italic")
-    ax.text(3.35, -0.95, "how far to step: one step size per parameter", ha="center",
+    ax.text(3.35, -0.95, tr("how far to step: one step size per parameter"), ha="center",
             fontsize=10, color="#7f4f00", style="italic")
-    ax.text(5.9, 0.6, "both", ha="center", fontsize=10, color="#274e13", style="italic")
+    ax.text(5.9, 0.6, tr("both"), ha="center", fontsize=10, color="#274e13", style="italic")
     ax.set_xlim(-0.6, 7.1)
     ax.set_ylim(-1.15, 2.7)
     ax.set_axis_off()

@@ -52,9 +52,9 @@ STRINGS = {
         "surface": "곡면",
         "bowl": "그릇",
         "ravine": "협곡",
-        "rosenbrock": "로젠브록",
-        "beale": "빌",
-        "saddle": "안장점",
+        "rosenbrock": "Rosenbrock",   # the chapters keep the two names in Latin
+        "beale": "Beale",
+        "saddle": "안장",   # the surface (chapter 4); its critical point is the glossary's 안장점
         # chapter 1: what a loss function means
         "signed error  y - ŷ": "부호 있는 오차  y - ŷ",
         "absolute error  |y - ŷ|": "절대 오차  |y - ŷ|",
@@ -109,6 +109,17 @@ STRINGS = {
         "Laplace: MAE + {c:.2f}": "라플라스: MAE + {c:.2f}",
         "negative log-density": "음의 로그 밀도",
         "noise ε = y - ŷ": "잡음 ε = y - ŷ",
+        "median = {value:g}": "중앙값 = {value:g}",
+        "mean = {value:g}": "평균 = {value:g}",
+        "MSE": "MSE",
+        "MAE": "MAE",
+        "Huber (δ = 1)": "후버 (δ = 1)",
+        "Huber, δ = {delta:g}": "후버, δ = {delta:g}",
+        "class 0": "클래스 0",
+        "class 1": "클래스 1",
+        "class 0 (true)": "클래스 0 (정답)",
+        "class 1 (true)": "클래스 1 (정답)",
+        "class 2 (z2 = 0)": "클래스 2 (z2 = 0)",
         # chapter 3: gradient descent and SGD
         "too slow": "너무 느림",
         "about right": "적당함",
@@ -147,6 +158,36 @@ STRINGS = {
         "MSE above the best line's": "최적 직선보다 높은 MSE",
         "schedule": "스케줄",
         "base rate η": "기본 학습률 η",
+        ", off the plot": ", 그림 밖",
+        "bounces forever": "끝없이 진동",
+        "converges": "수렴",
+        "diverges": "발산",
+        "after 1 step": "1 스텝 뒤",
+        "after {steps} steps": "{steps} 스텝 뒤",
+        r"$\eta$ = {lr:g}, $\eta L$ = {eta_l:.2f}: factor $1 - \eta L$ = "
+        r"{factor:+.2f}, {verdict}; {after} $\theta$ = {theta:.3g}":
+            r"$\eta$ = {lr:g}, $\eta L$ = {eta_l:.2f}: 배율 $1 - \eta L$ = "
+            r"{factor:+.2f}, {verdict}; {after} $\theta$ = {theta:.3g}",
+        "batch size {size}: 1 step per epoch": "배치 크기 {size}: 에포크당 1 스텝",
+        "batch size {size}: {steps} steps per epoch": "배치 크기 {size}: 에포크당 {steps} 스텝",
+        "diverged": "발산",
+        "left the plot, MSE {mse:.2g}": "그림 밖으로 나감, MSE {mse:.2g}",
+        "full batch ({outcome})": "전체 배치 ({outcome})",
+        "batch {size} ({outcome})": "배치 {size} ({outcome})",
+        r"$\eta$ = {lr:g}: {full} steps of full-batch GD vs {mini} steps of batch-{size} SGD":
+            r"$\eta$ = {lr:g}: 전체 배치 GD {full} 스텝 대 배치 {size} SGD {mini} 스텝",
+        "shuffled, without replacement": "섞어서, 비복원 추출",
+        "drawn with replacement": "복원 추출",
+        r"{schedule} from $\eta$ = {lr:g}, batches of {size}, mean of {runs} runs "
+        "(ends at: mean over the last epoch)":
+            r"{schedule}, 시작 $\eta$ = {lr:g}, 배치 {size}, {runs}번 실행의 평균 "
+            "(끝값: 마지막 에포크의 평균)",
+        # the learning-rate schedules, as the schedule slider names them
+        "constant": "고정",
+        "step decay": "계단식 감쇠",
+        "1/t": "1/t",
+        "cosine": "코사인",
+        "warm-up": "워밍업",
         # chapter 4: the evolution of the optimizers
         "{name} (diverges)": "{name} (발산)",
         "gradient descent": "경사 하강법",
@@ -195,6 +236,10 @@ STRINGS = {
         "{surface}, step {step}": "{surface}, {step} 스텝",
         "noise sigma = {sigma:g}, {n} steps": "잡음 sigma = {sigma:g}, {n} 스텝",
         "loss floor, race settings": "손실 바닥, 경주 설정",
+        # lossopt.family_tree
+        "which way to step: momentum": "어느 쪽으로 갈까: 모멘텀",
+        "how far to step: one step size per parameter": "얼마나 멀리 갈까: 파라미터마다 다른 스텝 크기",
+        "both": "둘 다",
     },
 }
 

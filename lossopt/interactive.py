@@ -107,18 +107,23 @@ class Slider:
         self._setup(values, default, label)
 
     @classmethod
-    def choices(cls, values, default=None, label=None):
-        """A slider over an explicit list of values (numbers or strings)."""
+    def choices(cls, values, default=None, label=None, names=None):
+        """A slider over an explicit list of values (numbers or strings).
+
+        ``names``, a function of a value, gives the text the slider shows for it (a
+        string value in the reader's language, say ``names=tr``); ``draw`` still
+        receives the value itself.
+        """
         values = list(values)
         if not values:
             raise ValueError("Slider.choices needs at least one value")
         if len(set(map(repr, values))) != len(values):
             raise ValueError(f"Slider.choices values must be distinct, got {values}")
         slider = cls.__new__(cls)
-        slider._setup(values, default, label)
+        slider._setup(values, default, label, names)
         return slider
 
-    def _setup(self, values, default, label):
+    def _setup(self, values, default, label, names=None):
         self.values = tuple(values)
         if default is None:
             self.index = (len(self.values) - 1) // 2
@@ -126,9 +131,12 @@ class Slider:
             self.index = _index_of(self.values, default)
         self.default = self.values[self.index]
         self.label = label
+        self._names = names
 
     def labels(self):
         """The text shown for each value."""
+        if self._names is not None:
+            return [str(self._names(value)) for value in self.values]
         return [_format(value) for value in self.values]
 
     def __len__(self):
@@ -307,7 +315,8 @@ def _describe(values):
 def frame_class(values):
     """The CSS class that marks the frame drawn for ``values`` on the static site.
 
-    It lists the values as the sliders display them, e.g. ``lossopt-at=0.1|0.9``
+    ``values`` are the sliders' values or the texts they show for them
+    (:meth:`Slider.labels`).  The class lists them as displayed, e.g. ``lossopt-at=0.1|0.9``
     (whitespace becomes ``_``), so a browser test can check that the frame shown
     is the one drawn for the values the sliders show.  (Image widgets cannot
     carry a tooltip: ipywidgets 8.1 fails to render an Image that has one.)
@@ -388,16 +397,18 @@ def _static_figure(draw, sliders):
     frame_layout = widgets.Layout(min_width=f"{math.floor(MIN_SCALE * narrowest)}px")
     frames = iter(pngs)   # in the order build() visits them
 
-    def build(depth, prefix):
+    def build(depth, shown):
+        """The Stack of the frames below the slider values ``shown`` (as displayed)."""
         if depth == len(names):
             png = next(frames)
             frame = widgets.Image(value=png, format="png", width=str(css_width(png)),
                                   layout=frame_layout)
             frame.add_class("lossopt-frame")
-            frame.add_class(frame_class(prefix))
+            frame.add_class(frame_class(shown))
             return frame
         slider = sliders[names[depth]]
-        children = [build(depth + 1, {**prefix, names[depth]: value}) for value in slider.values]
+        children = [build(depth + 1, {**shown, names[depth]: label})
+                    for label in slider.labels()]
         stack = widgets.Stack(children=children, selected_index=slider.index, layout=layout)
         stacks_at_depth[depth].append(stack)
         return stack

@@ -79,7 +79,7 @@ def hyper_table(names=None):
     """:data:`RACE_HYPER` as a Markdown table: one row per optimizer, one column per surface."""
     surfaces = list(RACE_HYPER)
     names = list(names) if names is not None else list(RACE_HYPER[surfaces[0]])
-    rows = [f"| {tr('optimizer')} | " + " | ".join(surfaces) + " |",
+    rows = [f"| {tr('optimizer')} | " + " | ".join(tr(s) for s in surfaces) + " |",
             "| --- |" + " --- |" * len(surfaces)]
     for name in names:
         cells = []

@@ -7,6 +7,7 @@ its artists' boxes checked in display coordinates (pixels of the saved frame).
 """
 
 import itertools
+import re
 
 import jupytext
 import matplotlib
@@ -17,8 +18,10 @@ from conftest import ROOT
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 import lossopt.interactive  # noqa: E402
+from lossopt import i18n  # noqa: E402
 
 # Each chapter's code runs here, a minute or more a chapter.
 pytestmark = pytest.mark.slow
@@ -28,12 +31,19 @@ CHAPTERS = sorted(path.name for path in (ROOT / "chapters").glob("0*.md"))
 STEP_PX = 2.0
 # A curve may overshoot its y-limits by this fraction of the axes height (line width).
 OVERSHOOT = 0.01
+# A text's box may pass the frame's edge by this much (pixels): the box holds the font's
+# whole line height, above and below the ink (a y label's θ sits 1.7 px past the edge, its
+# ink inside).
+EDGE_PX = 2.0
 # Curves with fewer vertices are paths of markers (a walker's steps), allowed to leave.
 CURVE_VERTICES = 20
 
 
-def recorded_figures(chapter):
-    """Run the chapter's code; return [(draw, sliders)] for each interactive figure."""
+def recorded_figures(chapter, static=None):
+    """Run the chapter's code; return [(draw, sliders)] for each interactive figure.
+
+    ``static``, a list, receives every other figure the code draws, before it is closed.
+    """
     notebook = jupytext.read(ROOT / "chapters" / chapter)
     figures = []
 
@@ -50,6 +60,8 @@ def recorded_figures(chapter):
                 source = "\n".join(line for line in cell.source.splitlines()
                                    if not line.lstrip().startswith(("%", "!")))
                 exec(compile(source, f"{chapter} cell", "exec"), namespace)
+                if static is not None:
+                    static += [plt.figure(number) for number in plt.get_fignums()]
                 plt.close("all")
     finally:
         lossopt.interactive.interactive_figure = original
@@ -110,6 +122,30 @@ def layout_problems(fig):
                                     f"{hidden} px of data")
         problems += curves_leaving(ax, name)
         problems += tick_overlaps(ax, renderer, name)
+    return problems + texts_cut_off(fig, renderer)
+
+
+def texts_cut_off(fig, renderer):
+    """Titles, axis labels, notes and legends that run past the frame's edge.
+
+    A frame is saved at the figure's size, not trimmed to its contents, so a
+    title wider than the figure loses its ends.
+    """
+    artists = [*fig.texts, *fig.legends]
+    for ax in fig.axes:
+        artists += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label,
+                    ax.yaxis.label, *ax.texts, ax.get_legend()]
+    frame = fig.bbox
+    problems = []
+    for artist in artists:
+        if artist is None or not artist.get_visible() or \
+                (isinstance(artist, Text) and not artist.get_text().strip()):
+            continue
+        box = artist.get_window_extent(renderer)
+        if box.x0 < frame.x0 - EDGE_PX or box.x1 > frame.x1 + EDGE_PX or \
+                box.y0 < frame.y0 - EDGE_PX or box.y1 > frame.y1 + EDGE_PX:
+            what = repr(artist.get_text()) if isinstance(artist, Text) else "a legend"
+            problems.append(f"{what} runs past the frame's edge")
     return problems
 
 
@@ -173,6 +209,92 @@ def test_every_frame_is_clean(chapter, monkeypatch):
                 plt.close(fig)
             problems += [f"figure {number} at {values}: {p}" for p in found]
     assert problems == [], f"{chapter}: {len(problems)} problems:\n" + "\n".join(problems)
+
+
+#: Words the Korean edition's figures keep in Latin letters: the optimizers' and losses'
+#: names, the surfaces named after people, the code's names of hyperparameters, optimizers
+#: and functions, and the classes' logits.
+LATIN_NAMES = {"GD", "SGD", "NAG", "Adagrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
+               "Momentum", "MSE", "MAE", "L1", "L2", "Rosenbrock", "Beale",
+               "lr", "gamma", "beta1", "beta2", "eps", "sigma", "delta", "tau",
+               "gd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam",
+               "softmax", "log", "sign", "tanh", "cosh", "z0", "z1", "z2"}
+MATHS = re.compile(r"\$[^$]*\$")
+NUMBER = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b")
+WORD = re.compile(r"[A-Za-z]+\d*")
+#: Frames of each Korean figure drawn here: its words differ from the English frames', not
+#: its data, so a sample (first, last and evenly between) meets every text it shows.
+KOREAN_FRAMES = 8
+
+
+def english_words(text):
+    """The words of ``text`` outside its maths that are English (not in LATIN_NAMES)."""
+    plain = NUMBER.sub(" ", MATHS.sub(" ", text))
+    return [w for w in WORD.findall(plain) if len(w) > 1 and w not in LATIN_NAMES]
+
+
+def figure_texts(fig):
+    """Every text a reader sees in ``fig``: titles, labels, ticks, legends, notes."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def english_in(texts, where):
+    return [f"{where}: {text!r} says {' '.join(english_words(text))!r} in English"
+            for text in dict.fromkeys(texts) if english_words(text)]
+
+
+def sample(frames, n=KOREAN_FRAMES):
+    if len(frames) <= n:
+        return frames
+    return [frames[round(k * (len(frames) - 1) / (n - 1))] for k in range(n)]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_korean_figures_speak_korean_and_fit(chapter, monkeypatch):
+    """The Korean edition's figures: no English word, and their frames as clean as the English.
+
+    Every static figure, every slider's label and value names, and a sample of every
+    interactive figure's frames, drawn as the Korean build draws them.
+    """
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "ko")
+    monkeypatch.chdir(ROOT / "chapters")
+    problems = []
+    with matplotlib.rc_context():
+        i18n.use_language_font("ko")
+        static = []
+        figures = recorded_figures(chapter, static)
+        for number, fig in enumerate(static):
+            problems += english_in(figure_texts(fig), f"figure {number} (static)")
+            plt.close(fig)
+        for number, (draw, sliders) in enumerate(figures):
+            shown = [s.label or name for name, s in sliders.items()]
+            shown += [label for s in sliders.values() for label in s.labels()]
+            problems += english_in(shown, f"figure {number}'s sliders")
+            for values in sample(lossopt.interactive.grid(**sliders)):
+                fig = draw(**values)
+                try:
+                    where = f"figure {number} at {values}"
+                    problems += english_in(figure_texts(fig), where)
+                    problems += [f"{where}: {p}" for p in layout_problems(fig)]
+                finally:
+                    plt.close(fig)
+    assert problems == [], f"{chapter} in Korean: {len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_the_english_word_audit_tells_names_and_maths_from_words():
+    assert english_words(r"$\eta$ = 0.1: 전체 배치 GD 10 스텝, MSE 1e+05, lr = 0.1") == []
+    assert english_words("배치 크기 5: 8 steps per epoch") == ["steps", "per", "epoch"]
+    assert english_words(r"$\theta$ (where we stand)") == ["where", "we", "stand"]
+
+
+def test_the_audit_sees_a_title_cut_off_by_the_frame():
+    fig, ax = plt.subplots(figsize=(2, 2), dpi=80)
+    ax.set_title("a title far too long for a figure two inches wide")
+    assert any("runs past the frame's edge" in p for p in layout_problems(fig))
+    ax.set_title("short")
+    assert not any("runs past" in p for p in layout_problems(fig))
+    plt.close(fig)
 
 
 def test_the_audit_sees_a_legend_over_a_curve_and_a_curve_past_its_axes():
