@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from grading import cases, confusions, language  # noqa: E402
-from grading.language import N_, tr  # noqa: E402
+from grading.language import CODE_STUB, N_, tr  # noqa: E402
 from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -336,7 +336,7 @@ SETUP_IMPORTS = "import numpy as np"
 GRADING_NOTE = N_(
     "**How this is graded.** Each function is graded on its own: the grader "
     "runs the first two code cells and your answer cells (the ones that said "
-    "`# YOUR CODE HERE`) in a fresh process, on the checks shown and on "
+    "{stub}) in a fresh process, on the checks shown and on "
     "cases you do not see. Keep every helper you need inside those answer "
     "cells; code in cells you add yourself is not graded. A failing check "
     "says what it called, what came back and what was expected, and names "
@@ -843,7 +843,8 @@ def build(ps, language="en"):
     if setup_src:
         provided |= _free_names(setup_src) | {
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
-    brief = prose(spec["brief"], language) + "\n\n" + tr(language, GRADING_NOTE)
+    brief = (prose(spec["brief"], language) + "\n\n"
+             + tr(language, GRADING_NOTE).format(stub=f"`# {tr(language, CODE_STUB)}`"))
     cells = [md(f"# {prose(spec['title'], language)}\n\n" + brief, grade_id="brief"),
              setup_cell(setup_src), helpers_cell(tasks, language)]
     cells += _section(tasks, provided, spec["intro"], language)
