@@ -742,7 +742,7 @@ PS["ps4"] = dict(
     from lossopt.race import plot_race, race
 
     names = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
-    surfaces = ["ravine", "rosenbrock", "saddle"]
+    surfaces = {tr(name): name for name in ["ravine", "rosenbrock", "saddle"]}   # by shown name
 
 
     def pair(name):
@@ -750,7 +750,7 @@ PS["ps4"] = dict(
 
 
     def probe(name):
-        for surface in surfaces:   # a few steps on each surface the slider offers
+        for surface in surfaces.values():   # a few steps on each surface the slider offers
             race({name: pair(name)}, surface, n_steps=3)
         return 0.0
 
@@ -762,13 +762,12 @@ PS["ps4"] = dict(
     def draw(surface):
         fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
         if mine:
-            plot_race(ax, surface, race(mine, surface, n_steps=150))
-        ax.set_title(_("your optimizers on the {surface} surface").format(surface=tr(surface)))
+            plot_race(ax, surfaces[surface], race(mine, surfaces[surface], n_steps=150))
+        ax.set_title(_("your optimizers on the {surface} surface").format(surface=surface))
         return fig
 
 
-    interactive_figure(draw, surface=Slider.choices(["ravine", "rosenbrock", "saddle"],
-                                                    label=_("surface")))
+    interactive_figure(draw, surface=Slider.choices(list(surfaces), label=_("surface")))
     """,
 )
 
