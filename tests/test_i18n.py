@@ -55,14 +55,6 @@ def test_korean_figures_draw_hangul_with_a_korean_font(monkeypatch, recwarn):
     assert i18n.use_language_font("en") is None
 
 
-@pytest.fixture
-def figure_settings(monkeypatch):
-    """Undo what set_language changes: the language variable and matplotlib's fonts."""
-    monkeypatch.setenv(i18n.LANGUAGE_ENV, "en")
-    with matplotlib.rc_context():
-        yield
-
-
 def test_set_language_sets_the_language_and_the_first_korean_font_found(
         monkeypatch, figure_settings, recwarn):
     monkeypatch.setitem(i18n.STUDENT_FONTS, "ko", ("No Such Font KR", "Noto Sans CJK KR"))

@@ -214,40 +214,37 @@ def _drawn_figures(ps, monkeypatch):
 
     No kernel: each code cell but the visible checks runs in one namespace, and
     ``interactive_figure`` hands back ``draw`` and the sliders instead of making widgets.
-    The figures' language and font are restored after the test.
+    The caller restores the figures' language and font (``figure_settings``).
     """
     import itertools
 
     import lossopt.interactive
     import matplotlib
     import matplotlib.pyplot as plt
-    from lossopt import i18n
 
-    monkeypatch.setenv(i18n.LANGUAGE_ENV, "en")   # set_language's change is undone after
     shown = []
     monkeypatch.setattr(lossopt.interactive, "interactive_figure",
                         lambda draw, **sliders: shown.append((draw, sliders)))
     matplotlib.use("Agg")
     ns = {"display": lambda *args, **kwargs: None}
-    with matplotlib.rc_context():
-        for cell in notebook("ko", ps).cells:
-            meta = nbgrader_meta(cell)
-            if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
-                exec(cell.source, ns)
-        ((draw, sliders),) = shown
-        figures, slider_texts = [], []
-        for name, slider in sliders.items():
-            slider_texts += [slider.label or name, *slider.labels()]
-        for values in itertools.product(*(slider.values for slider in sliders.values())):
-            fig = draw(**dict(zip(sliders, values)))
-            fig.canvas.draw()
-            figures.append(fig)
-            plt.close(fig)
+    for cell in notebook("ko", ps).cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
+            exec(cell.source, ns)
+    ((draw, sliders),) = shown
+    figures, slider_texts = [], []
+    for name, slider in sliders.items():
+        slider_texts += [slider.label or name, *slider.labels()]
+    for values in itertools.product(*(slider.values for slider in sliders.values())):
+        fig = draw(**dict(zip(sliders, values)))
+        fig.canvas.draw()
+        figures.append(fig)
+        plt.close(fig)
     return figures, slider_texts
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_a_korean_figure_draws_korean(ps, monkeypatch, recwarn):
+def test_a_korean_figure_draws_korean(ps, monkeypatch, figure_settings, recwarn):
     """Its titles, axes, legends and sliders, lossopt's own texts among them, in Korean, in a
     font that has every Hangul glyph."""
     import matplotlib.text
@@ -391,7 +388,7 @@ def test_korean_and_english_submissions_of_one_set_are_graded_alike(released):
     assert not HANGUL.search(english)
 
 
-def test_the_korean_figure_runs_the_students_own_functions(capsys):
+def test_the_korean_figure_runs_the_students_own_functions(capsys, figure_settings):
     import matplotlib
     matplotlib.use("Agg")
     ns = {}
