@@ -19,6 +19,9 @@ in matplotlib's (Hangul: Debian's ``fonts-noto-cjk``, whose faces also draw Lati
 digits), with matplotlib's own font after it for the characters it lacks.  First, not only a
 fallback: the words outside ``$...$`` of a label with maths are drawn by mathtext in the first
 font alone, and in DejaVu Sans they would be boxes.
+
+A student's notebook calls :func:`set_language` instead (the Korean problem sets' figure cells
+do): the same language and font, but a machine without the font gets a warning, not an error.
 """
 
 import os
