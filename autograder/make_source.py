@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -34,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from grading import cases, confusions, language  # noqa: E402
-from grading.language import N_, tr  # noqa: E402
+from grading.language import CODE_STUB, N_, tr  # noqa: E402
 from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -335,7 +336,7 @@ SETUP_IMPORTS = "import numpy as np"
 GRADING_NOTE = N_(
     "**How this is graded.** Each function is graded on its own: the grader "
     "runs the first two code cells and your answer cells (the ones that said "
-    "`# YOUR CODE HERE`) in a fresh process, on the checks shown and on "
+    "{stub}) in a fresh process, on the checks shown and on "
     "cases you do not see. Keep every helper you need inside those answer "
     "cells; code in cells you add yourself is not graded. A failing check "
     "says what it called, what came back and what was expected, and names "
@@ -535,13 +536,15 @@ PS["ps1"] = dict(
     def probe(error_fn):
         L = grid_loss(x[:3], y[:3], slopes[:2], intercepts[:4], error_fn)
         if np.shape(L) != (2, 4):
-            raise ValueError(f"grid_loss returned shape {np.shape(L)} for a 2 x 4 grid")
+            raise ValueError(_("grid_loss returned shape {shape} for a 2 x 4 grid").format(
+                shape=np.shape(L)))
         return L
 
 
     # each error is drawn only if it and grid_loss run; the others are named
-    errors = {"signed": lambda: signed_error, "absolute": lambda: absolute_error,
-              "squared": lambda: squared_error}
+    errors = {_("signed error"): lambda: signed_error,
+              _("absolute error"): lambda: absolute_error,
+              _("squared error"): lambda: squared_error}
     if usable({"grid_loss": lambda: probe(lambda r: np.mean(r**2, axis=-1))}):
         errors = {name: errors[name]() for name in usable(
             {name: (lambda get=get: probe(get())) for name, get in errors.items()})}
@@ -553,16 +556,17 @@ PS["ps1"] = dict(
         L = grid_loss(x, y, slopes, intercepts, errors[error])
         fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
         mesh = ax.contourf(intercepts, slopes, L, levels=30, cmap="viridis")
-        fig.colorbar(mesh, ax=ax, label=f"{error} error")
-        ax.set_xlabel("intercept")
-        ax.set_ylabel("slope")
-        ax.set_title(f"mean {error} error of every line")
+        fig.colorbar(mesh, ax=ax, label=error)
+        ax.set_xlabel(_("intercept"))
+        ax.set_ylabel(_("slope"))
+        ax.set_title(_("mean {error} of every line").format(error=error))
         return fig
 
 
     if errors:
-        default = "squared" if "squared" in errors else list(errors)[0]
-        display(interactive_figure(draw, error=Slider.choices(list(errors), default=default)))
+        default = _("squared error") if _("squared error") in errors else list(errors)[0]
+        display(interactive_figure(draw, error=Slider.choices(list(errors), default=default,
+                                                              label=_("error"))))
     """,
 )
 
@@ -625,7 +629,7 @@ PS["ps2"] = dict(
                 ax.plot(y_pred, per_point(loss), label=name)
         ax.set_ylim(0, 8)
         ax.set_xlabel("y_pred - y_true")
-        ax.set_ylabel("loss")
+        ax.set_ylabel(_("loss"))
         if losses:
             ax.legend()
         return fig
@@ -733,11 +737,12 @@ PS["ps4"] = dict(
     1). The error fades only after a few thousand steps for v.
     """),
     figure="""
+    from lossopt.i18n import tr
     from lossopt.interactive import Slider, interactive_figure
     from lossopt.race import plot_race, race
 
     names = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
-    surfaces = ["ravine", "rosenbrock", "saddle"]
+    surfaces = {tr(name): name for name in ["ravine", "rosenbrock", "saddle"]}   # by shown name
 
 
     def pair(name):
@@ -745,7 +750,7 @@ PS["ps4"] = dict(
 
 
     def probe(name):
-        for surface in surfaces:   # a few steps on each surface the slider offers
+        for surface in surfaces.values():   # a few steps on each surface the slider offers
             race({name: pair(name)}, surface, n_steps=3)
         return 0.0
 
@@ -757,12 +762,12 @@ PS["ps4"] = dict(
     def draw(surface):
         fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
         if mine:
-            plot_race(ax, surface, race(mine, surface, n_steps=150))
-        ax.set_title(f"your optimizers on the {surface} surface")
+            plot_race(ax, surfaces[surface], race(mine, surfaces[surface], n_steps=150))
+        ax.set_title(_("your optimizers on the {surface} surface").format(surface=surface))
         return fig
 
 
-    interactive_figure(draw, surface=Slider.choices(["ravine", "rosenbrock", "saddle"]))
+    interactive_figure(draw, surface=Slider.choices(list(surfaces), label=_("surface")))
     """,
 )
 
@@ -778,6 +783,56 @@ do not move a slider: drag the handle, click the track, or use Home and End; in
 JupyterLab the arrow keys work.""")
 
 
+# ------------------------------------------------------ the figure cell
+# A figure's source marks each text a student reads as _("..."), a template followed by
+# .format(...) rather than an f-string, so that the catalog holds it; the notebook gets the
+# text itself, in its language, as a plain literal (a student reads plain Python).
+
+FIGURE_LANGUAGE_COMMENT = N_("lossopt's figure texts in Korean, in a font that draws Hangul")
+
+
+def _marked_texts(source):
+    """The ``_("text")`` calls of a figure's source: (call node, text), in source order."""
+    calls = [(node, node.args[0].value) for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_"
+             and len(node.args) == 1 and not node.keywords
+             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+    return sorted(calls, key=lambda call: (call[0].lineno, call[0].col_offset))
+
+
+def figure_texts(ps):
+    """The texts that problem set ``ps``'s figure draws or prints, in English (its marks)."""
+    return [text for _node, text in _marked_texts(textwrap.dedent(PS[ps]["figure"]))]
+
+
+def _literal(text):
+    """``text`` as a double-quoted Python literal that keeps Hangul readable."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def figure_source(ps, language="en"):
+    """The source of ``ps``'s figure cell in ``language``: each mark replaced by its text.
+
+    The Korean cell also calls ``lossopt.i18n.set_language``, so that what lossopt itself
+    writes on the figures (axes, legends, a run's message) is Korean too.
+    """
+    source = textwrap.dedent(PS[ps]["figure"])
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode()))
+    data = source.encode()
+    for node, text in reversed(_marked_texts(source)):   # ast offsets are in UTF-8 bytes
+        start = offsets[node.lineno - 1] + node.col_offset
+        end = offsets[node.end_lineno - 1] + node.end_col_offset
+        data = data[:start] + _literal(tr(language, text)).encode() + data[end:]
+    head = "import matplotlib.pyplot as plt\n"
+    if language != "en":
+        head += (f"from lossopt.i18n import set_language\n\n"
+                 f"set_language({_literal(language)})   # {tr(language, FIGURE_LANGUAGE_COMMENT)}\n")
+    return head + data.decode()
+
+
 def build(ps, language="en"):
     spec = PS[ps]
     tasks = cases.tasks_in(ps)
@@ -787,15 +842,15 @@ def build(ps, language="en"):
     if setup_src:
         provided |= _free_names(setup_src) | {
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
-    brief = prose(spec["brief"], language) + "\n\n" + tr(language, GRADING_NOTE)
+    brief = (prose(spec["brief"], language) + "\n\n"
+             + tr(language, GRADING_NOTE).format(stub=f"`# {tr(language, CODE_STUB)}`"))
     cells = [md(f"# {prose(spec['title'], language)}\n\n" + brief, grade_id="brief"),
              setup_cell(setup_src), helpers_cell(tasks, language)]
     cells += _section(tasks, provided, spec["intro"], language)
     grade_id, prompt, answer = spec["written"]
     cells += [md(prose(prompt, language)), md_solution(grade_id, prose(answer, language), 2)]
     cells.append(md(tr(language, FIGURE_NOTE)))
-    figure = "import matplotlib.pyplot as plt\n" + textwrap.dedent(spec["figure"])
-    cells.append(code(figure, _meta("figure", locked=True)))
+    cells.append(code(figure_source(ps, language), _meta("figure", locked=True)))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": KERNELSPEC,
                    "language_info": {"name": "python"}}
@@ -816,6 +871,7 @@ def texts():
         out += [(f"{ps}:{gid}", prose(text)) for gid, text in spec["intro"].items()]
         out.append((f"{ps}:written", prose(spec["written"][1])))
         out.append((f"{ps}:answer", prose(spec["written"][2])))   # the model answer
+        out += [(f"{ps}:figure", text) for text in figure_texts(ps)]
     return out
 
 

@@ -19,9 +19,13 @@ in matplotlib's (Hangul: Debian's ``fonts-noto-cjk``, whose faces also draw Lati
 digits), with matplotlib's own font after it for the characters it lacks.  First, not only a
 fallback: the words outside ``$...$`` of a label with maths are drawn by mathtext in the first
 font alone, and in DejaVu Sans they would be boxes.
+
+A student's notebook calls :func:`set_language` instead (the Korean problem sets' figure cells
+do): the same language and font, but a machine without the font gets a warning, not an error.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 LANGUAGE_ENV = "LOSSOPT_LANGUAGE"
@@ -36,6 +40,15 @@ FONTS = {
                                 "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"]),
 }
 FONT_PACKAGE = "fonts-noto-cjk"
+#: The fonts a student's machine may have for each language, best first (:func:`set_language`):
+#: Debian's, Google's, Naver's, then the ones Windows and macOS ship.
+STUDENT_FONTS = {
+    "ko": (FONTS["ko"][0], "Noto Sans KR", "NanumGothic", "Malgun Gothic", "AppleGothic",
+           "Apple SD Gothic Neo"),
+}
+SCRIPT_NAMES = {"ko": "Hangul"}
+FONT_ADVICE = {"ko": f"a Korean font: Noto Sans CJK KR (Debian, Ubuntu: apt-get install "
+                     f"{FONT_PACKAGE}) or Noto Sans KR (Google Fonts)"}
 
 #: English text -> its translation, by language.  Keys are exactly what the code passes to
 #: tr(): a template keeps its {fields}, and the translation keeps the same fields.
@@ -240,6 +253,12 @@ STRINGS = {
         "which way to step: momentum": "어느 쪽으로 갈까: 모멘텀",
         "how far to step: one step size per parameter": "얼마나 멀리 갈까: 파라미터마다 다른 스텝 크기",
         "both": "둘 다",
+        # problem sets: what lossopt.trajectory says of a run (problem set 3's figure title)
+        "ran {n} steps": "{n} 스텝 실행",
+        "diverged at step {step}: the parameters left the finite numbers":
+            "{step} 스텝에서 발산: 파라미터가 유한한 수를 벗어났다",
+        "diverged at step {step}: the parameters passed {limit:g}":
+            "{step} 스텝에서 발산: 파라미터가 {limit:g}보다 커졌다",
     },
 }
 
@@ -265,33 +284,76 @@ def tr(text):
                        f"lossopt/i18n.py STRINGS[{lang!r}]") from None
 
 
-def use_language_font(lang=None):
-    """Make ``lang``'s font matplotlib's first, its own font the fallback.
+def _known_font(families, files=()):
+    """The first of ``families`` that matplotlib knows, after adding the font ``files``; or None.
 
-    Returns the family added, or None for a language that needs none.  A missing font is an
-    error that names the package to install, never a figure of boxes.
+    The files are added only when none is known yet: matplotlib's font cache may predate the
+    package that put them there.
     """
-    import matplotlib
     from matplotlib import font_manager
 
-    lang = lang or language()
-    if lang not in FONTS:
-        return None
-    family, files = FONTS[lang]
-    known = {font.name for font in font_manager.fontManager.ttflist}
-    if family not in known:
+    def first_known():
+        known = {font.name for font in font_manager.fontManager.ttflist}
+        return next((family for family in families if family in known), None)
+
+    found = first_known()
+    if found is None:
         for path in files:
             if Path(path).is_file():
                 font_manager.fontManager.addfont(path)
-        known = {font.name for font in font_manager.fontManager.ttflist}
-    if family not in known:
-        raise RuntimeError(f"matplotlib has no font {family!r} for {lang} figures: install "
-                           f"Debian's {FONT_PACKAGE} (apt-get install {FONT_PACKAGE})")
+        found = first_known()
+    return found
+
+
+def _put_first(family):
+    """Make ``family`` matplotlib's first font, the fonts it had (or its sans-serif) after it."""
+    import matplotlib
+
     families = [f for f in matplotlib.rcParams["font.family"] if f != family]
     if families == ["sans-serif"]:
         families = list(matplotlib.rcParams["font.sans-serif"][:1])
     matplotlib.rcParams["font.family"] = [family, *families]
     return family
+
+
+def use_language_font(lang=None):
+    """Make ``lang``'s font matplotlib's first, its own font the fallback.
+
+    Returns the family added, or None for a language that needs none.  A missing font is an
+    error that names the package to install, never a figure of boxes (the site's build).
+    """
+    lang = lang or language()
+    if lang not in FONTS:
+        return None
+    family, files = FONTS[lang]
+    if _known_font([family], files) is None:
+        raise RuntimeError(f"matplotlib has no font {family!r} for {lang} figures: install "
+                           f"Debian's {FONT_PACKAGE} (apt-get install {FONT_PACKAGE})")
+    return _put_first(family)
+
+
+def set_language(lang):
+    """Draw this process's figures in ``lang``: the texts of :func:`tr`, and a font for its script.
+
+    For a student's notebook (a Korean problem set's figure cell calls ``set_language("ko")``).
+    It sets ``LOSSOPT_LANGUAGE`` for this process and puts first the first font of
+    :data:`STUDENT_FONTS` that the machine has.  Lenient where :func:`use_language_font` is
+    strict: a laptop with none of them gets one warning that says what to install, and its
+    figures still draw, Hangul as boxes.  Returns the font family used, or None.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"{lang!r} is not a language of the course: use one of "
+                         f"{', '.join(LANGUAGES)}")
+    os.environ[LANGUAGE_ENV] = lang
+    if lang not in STUDENT_FONTS:
+        return None
+    family = _known_font(STUDENT_FONTS[lang], FONTS[lang][1])
+    if family is None:
+        warnings.warn(f"no font for {lang} found ({', '.join(STUDENT_FONTS[lang])}): the "
+                      f"figures' {SCRIPT_NAMES[lang]} will show as boxes. Install "
+                      f"{FONT_ADVICE[lang]}, then restart the kernel.", stacklevel=2)
+        return None
+    return _put_first(family)
 
 
 if language() != "en":

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossopt.i18n import tr
+
 
 @dataclass(frozen=True)
 class Trajectory:
@@ -12,7 +14,8 @@ class Trajectory:
     ``thetas`` has one row per visited point (the start included); ``values``
     holds ``value_fn`` at each of them, or is None.  When the run left the
     finite numbers, ``diverged`` is True, the path stops at the last finite
-    point and ``message`` says at which step.
+    point and ``message`` says at which step (in the figures' language: a problem set's
+    figure shows it as a title).
     """
 
     thetas: np.ndarray
@@ -34,7 +37,7 @@ def run(init, step, theta0, grad_fn, n_steps, value_fn=None, limit=1e6, **hyper)
     state = init(theta)
     thetas = [theta]
     values = None if value_fn is None else [float(value_fn(theta))]
-    message = f"ran {n_steps} steps"
+    message = tr("ran {n} steps").format(n=n_steps)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, n_steps + 1):
             theta, state = step(theta, grad_fn, state, **hyper)
@@ -42,8 +45,10 @@ def run(init, step, theta0, grad_fn, n_steps, value_fn=None, limit=1e6, **hyper)
             value = None if value_fn is None else float(value_fn(theta))
             finite = np.all(np.isfinite(theta)) and (value is None or np.isfinite(value))
             if not finite or np.max(np.abs(theta), initial=0.0) > limit:
-                message = (f"diverged at step {k}: the parameters "
-                           + ("left the finite numbers" if not finite else f"passed {limit:g}"))
+                reason = (tr("diverged at step {step}: the parameters left the finite numbers")
+                          if not finite else
+                          tr("diverged at step {step}: the parameters passed {limit:g}"))
+                message = reason.format(step=k, limit=limit)
                 return Trajectory(np.array(thetas), _array_or_none(values), True, message)
             thetas.append(theta)
             if value is not None:

@@ -1,7 +1,8 @@
 """Shared fixtures: the built website served on 127.0.0.1, and a headless Chromium.
 
 Any test file can use ``site_url`` (the served ``_build/html``, ending in ``/``)
-and ``browser`` (a Playwright browser context driving Debian's chromium).
+and ``browser`` (a Playwright browser context driving Debian's chromium), and
+``figure_settings`` around code that calls ``lossopt.i18n.set_language``.
 """
 
 import functools
@@ -85,3 +86,14 @@ def browser(tmp_path_factory):
             env={**os.environ, "FONTCONFIG_FILE": str(fonts)})
         yield context
         context.close()
+
+
+@pytest.fixture
+def figure_settings(monkeypatch):
+    """Undo what ``lossopt.i18n.set_language`` (a Korean figure cell) changes for the process:
+    the figures' language variable and matplotlib's fonts."""
+    import matplotlib
+
+    monkeypatch.setenv("LOSSOPT_LANGUAGE", "en")
+    with matplotlib.rc_context():
+        yield

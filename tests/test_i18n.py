@@ -55,6 +55,35 @@ def test_korean_figures_draw_hangul_with_a_korean_font(monkeypatch, recwarn):
     assert i18n.use_language_font("en") is None
 
 
+def test_set_language_sets_the_language_and_the_first_korean_font_found(
+        monkeypatch, figure_settings, recwarn):
+    monkeypatch.setitem(i18n.STUDENT_FONTS, "ko", ("No Such Font KR", "Noto Sans CJK KR"))
+    assert i18n.set_language("ko") == "Noto Sans CJK KR"
+    assert i18n.language() == "ko" and i18n.tr("step") == "스텝"
+    assert matplotlib.rcParams["font.family"][0] == "Noto Sans CJK KR"
+    assert not [w for w in recwarn if "font" in str(w.message)]
+
+
+def test_set_language_warns_and_draws_on_without_a_korean_font(monkeypatch, figure_settings):
+    monkeypatch.setitem(i18n.STUDENT_FONTS, "ko", ("No Such Font KR", "Nor This One"))
+    before = list(matplotlib.rcParams["font.family"])
+    with pytest.warns(UserWarning, match="Hangul will show as boxes. Install a Korean font"):
+        assert i18n.set_language("ko") is None
+    assert i18n.language() == "ko"                        # the texts are Korean all the same
+    assert matplotlib.rcParams["font.family"] == before
+
+
+def test_the_site_build_still_needs_its_font(monkeypatch):
+    monkeypatch.setitem(i18n.FONTS, "ko", ("No Such Font KR", []))
+    with pytest.raises(RuntimeError, match="install Debian's fonts-noto-cjk"):
+        i18n.use_language_font("ko")
+
+
+def test_set_language_knows_only_the_course_languages(figure_settings):
+    with pytest.raises(ValueError, match="'klingon' is not a language of the course"):
+        i18n.set_language("klingon")
+
+
 LITERAL_TR = re.compile(r'''\btr\(\s*(r?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))\s*\)''')
 
 

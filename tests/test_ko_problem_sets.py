@@ -118,6 +118,26 @@ def _code_without_text(source):
     return ast.dump(tree)
 
 
+def _is_set_language(statement):
+    """Whether ``statement`` is one of the Korean figure cell's own lines: the import of
+    ``set_language`` or its call."""
+    if isinstance(statement, ast.ImportFrom):
+        return [alias.name for alias in statement.names] == ["set_language"]
+    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+            and getattr(statement.value.func, "id", None) == "set_language")
+
+
+def _figure_code(source):
+    """A figure cell's code without its texts (every string blank) and without the
+    ``set_language`` lines that only the Korean cell has (ast, not text)."""
+    tree = ast.parse(source)
+    tree.body = [statement for statement in tree.body if not _is_set_language(statement)]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = ""
+    return ast.dump(tree)
+
+
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
 def test_the_korean_notebook_has_the_same_cells_and_test_code(ps):
     en, ko_nb = notebook("en", ps), notebook("ko", ps)
@@ -131,13 +151,111 @@ def test_the_korean_notebook_has_the_same_cells_and_test_code(ps):
         grade_id = nbgrader_meta(e).get("grade_id")
         if grade_id == "helpers":   # the same check() and usable(); only their words differ
             assert e.source.split("def check")[1] == k.source.split("def check")[1]
-        else:                       # setup, solutions, visible checks, the figure
+        elif grade_id == "figure":  # the same code; its texts and the language differ
+            assert _figure_code(k.source) == _figure_code(e.source)
+        else:                       # setup, solutions, visible checks
             assert _code_without_text(k.source) == _code_without_text(e.source), grade_id
         if nbgrader_meta(e).get("grade"):
             hidden = k.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
             assert [line for line in hidden.splitlines() if line.strip()
                     and not line.startswith("#")] == []
     assert cases.tasks_of(ko_nb) == cases.tasks_of(en)   # the same hidden cases
+
+
+# ------------------------------------------------------------- the figures
+
+#: Latin words a Korean figure may show: code a student writes or calls (the problem sets'
+#: functions, the optimizers' names, the arguments lr and delta, the names in y_pred - y_true).
+CODE_WORDS = ({f for task in cases.TASKS.values() for f in task.functions}
+              | set(make_source._OPT_DOCS) | {"lr", "delta", "y_pred", "y_true"})
+
+
+def _english_words(text):
+    """The words of ``text`` that are English: runs of two or more Latin letters (and _),
+    outside maths ``$...$`` and format fields ``{...}``, that are not :data:`CODE_WORDS`."""
+    text = re.sub(r"\$[^$]*\$|\{[^{}]*\}", " ", text)
+    return [word for word in re.findall(r"[A-Za-z][A-Za-z_]+", text) if word not in CODE_WORDS]
+
+
+def figure_cell(lang, ps):
+    (cell,) = [c for c in notebook(lang, ps).cells if nbgrader_meta(c).get("grade_id") == "figure"]
+    return cell
+
+
+def test_english_words_are_found_outside_code_and_maths():
+    assert _english_words("mean {error} of every line") == ["mean", "of", "every", "line"]
+    assert _english_words(r"lr = 0.1, huber, $\theta_1$, {limit:g}, y_pred - y_true") == []
+    assert _english_words("모든 직선의 평균 제곱 오차, grid_loss가 2 x 4") == []
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_only_the_korean_figure_sets_the_language(ps):
+    def calls(lang):
+        tree = ast.parse(figure_cell(lang, ps).source)
+        return [ast.unparse(s) for s in tree.body if _is_set_language(s)]
+    assert calls("ko") == ["from lossopt.i18n import set_language", "set_language('ko')"]
+    assert calls("en") == []
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_korean_figure_cell_holds_no_english_text(ps):
+    """A string of the cell is code when it is a name (a dict key, a surface, a colormap);
+    every other string, the texts a student reads, has no English word."""
+    texts = [node.value for node in ast.walk(ast.parse(figure_cell("ko", ps).source))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    assert texts
+    english = {text: _english_words(text) for text in texts if not text.isidentifier()}
+    assert {text: words for text, words in english.items() if words} == {}
+
+
+def _drawn_figures(ps, monkeypatch):
+    """Run the Korean notebook ``ps`` with its reference solutions, in this process, and draw
+    its figure for every slider value: (figures drawn, texts its sliders show).
+
+    No kernel: each code cell but the visible checks runs in one namespace, and
+    ``interactive_figure`` hands back ``draw`` and the sliders instead of making widgets.
+    The caller restores the figures' language and font (``figure_settings``).
+    """
+    import itertools
+
+    import lossopt.interactive
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(lossopt.interactive, "interactive_figure",
+                        lambda draw, **sliders: shown.append((draw, sliders)))
+    matplotlib.use("Agg")
+    ns = {"display": lambda *args, **kwargs: None}
+    for cell in notebook("ko", ps).cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
+            exec(cell.source, ns)
+    ((draw, sliders),) = shown
+    figures, slider_texts = [], []
+    for name, slider in sliders.items():
+        slider_texts += [slider.label or name, *slider.labels()]
+    for values in itertools.product(*(slider.values for slider in sliders.values())):
+        fig = draw(**dict(zip(sliders, values)))
+        fig.canvas.draw()
+        figures.append(fig)
+        plt.close(fig)
+    return figures, slider_texts
+
+
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_a_korean_figure_draws_korean(ps, monkeypatch, figure_settings, recwarn):
+    """Its titles, axes, legends and sliders, lossopt's own texts among them, in Korean, in a
+    font that has every Hangul glyph."""
+    import matplotlib.text
+
+    figures, slider_texts = _drawn_figures(ps, monkeypatch)
+    for fig in figures:
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+        assert any(HANGUL.search(text) for text in texts), texts
+        assert {text: _english_words(text) for text in texts if _english_words(text)} == {}
+    assert [text for text in slider_texts if _english_words(text)] == []
+    assert [str(w.message) for w in recwarn if "glyph" in str(w.message).lower()] == []
 
 
 # ------------------------------------------------------------ the mistakes
@@ -187,12 +305,53 @@ def test_a_korean_visible_check_names_each_mistake_in_korean(conf):
 # --------------------------------------------------- nbgrader, both languages
 
 
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A copy of the course released once, in both languages (nbgrader: slow)."""
+    import grading_kit as kit
+
+    return kit.released_copy(tmp_path_factory.mktemp("released"))
+
+
+def _holds(code, stub):
+    """Whether ``code`` holds the lines of ``stub``, indented as a function body may be."""
+    return stub in "\n".join(line.strip() for line in code.splitlines())
+
+
+def _stubs(nb):
+    """What nbgrader left in each solution cell of a released notebook: (code, markdown)."""
+    cells = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
+    return ([c.source for c in cells if c.cell_type == "code"],
+            [c.source for c in cells if c.cell_type == "markdown"])
+
+
 @pytest.mark.slow
-def test_korean_and_english_submissions_of_one_set_are_graded_alike(tmp_path):
+@pytest.mark.parametrize("ps", PROBLEM_SETS)
+def test_the_korean_release_says_in_korean_where_to_write(released, ps):
+    """nbgrader's stubs in the student's language, still raising NotImplementedError (what
+    the figure's usable() reads as not written yet); the English release keeps nbgrader's."""
+    code_stub, text_stub = language.stubs("ko")
+    ko_nb = nbformat.read(str(released / "release_ko" / ps / f"{ps}.ipynb"), as_version=4)
+    codes, answers = _stubs(ko_nb)
+    assert codes and all(_holds(code, code_stub["python"]) for code in codes)
+    assert answers == [text_stub] and HANGUL.search(text_stub)
+    stub_comment = code_stub["python"].splitlines()[0]
+    assert HANGUL.search(stub_comment) and "raise NotImplementedError()" in code_stub["python"]
+    assert f"`{stub_comment}`" in ko_nb.cells[0].source   # the grading note names it
+    assert "YOUR CODE HERE" not in nbformat.writes(ko_nb)
+    en_codes, en_answers = _stubs(nbformat.read(str(released / "release" / ps / f"{ps}.ipynb"),
+                                                as_version=4))
+    assert all(_holds(code, "# YOUR CODE HERE\nraise NotImplementedError()")
+               for code in en_codes)
+    assert en_answers == ["YOUR ANSWER HERE"]
+
+
+@pytest.mark.slow
+def test_korean_and_english_submissions_of_one_set_are_graded_alike(released):
     import grading_kit as kit
     from nbgrader.api import Gradebook
 
-    root = kit.released_copy(tmp_path)
+    root = released
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:   # English, as released
         brief = [c for c in gb.find_notebook("ps2", "ps2").source_cells if c.name == "brief"]
         assert brief[0].source == notebook("en", "ps2").cells[0].source
@@ -229,7 +388,7 @@ def test_korean_and_english_submissions_of_one_set_are_graded_alike(tmp_path):
     assert not HANGUL.search(english)
 
 
-def test_the_korean_figure_runs_the_students_own_functions(capsys):
+def test_the_korean_figure_runs_the_students_own_functions(capsys, figure_settings):
     import matplotlib
     matplotlib.use("Agg")
     ns = {}

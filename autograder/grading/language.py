@@ -42,13 +42,27 @@ CATALOGS = COURSE / "locales"
 SOURCES = {"ko": COURSE / "source_ko"}
 #: The files whose ``tr(language, "...")`` and ``N_("...")`` strings are messages.
 CODE_FILES = [HERE / name for name in ("cases.py", "confusions.py", "diagnosis.py", "verdict.py",
-                                       "feedback_summary.py")] + [COURSE / "make_source.py"]
+                                       "feedback_summary.py", "language.py")] + [
+    COURSE / "make_source.py"]
 KEYWORDS = {"tr": (2,), "N_": None}
 
 
 def N_(text):
     """Mark ``text`` as a message without translating it here (gettext_noop)."""
     return text
+
+
+#: What nbgrader's release writes in place of a solution (``ClearSolutions``), in words of
+#: the notebook's language.  The code stub still raises NotImplementedError: that is what
+#: an unwritten function raises, and what the figure's ``usable()`` reports as not written.
+CODE_STUB = N_("YOUR CODE HERE")
+TEXT_STUB = N_("YOUR ANSWER HERE")
+
+
+def stubs(language):
+    """nbgrader's ``ClearSolutions`` stubs in ``language``: (code stub by kernel language, text stub)."""
+    code = f"# {tr(language, CODE_STUB)}\nraise NotImplementedError()"
+    return {"python": code}, tr(language, TEXT_STUB)
 
 
 def catalog_path(language):
@@ -103,7 +117,8 @@ def release_copies(root, names):
     is made by nbgrader's ``generate_assignment`` from ``source_ko/psN`` with the
     gradebook left alone (``--no-db``), so the gradebook keeps the English source that
     every submission, Korean or English, is graded against (and that
-    :class:`LocalizedCells` turns back into Korean for a Korean submission).  Returns the names that
+    :class:`LocalizedCells` turns back into Korean for a Korean submission).  Where a solution
+    was, the copy says so in its own language (:func:`stubs`).  Returns the names that
     failed, with nbgrader's error printed.
     """
     from nbgrader.apps import NbGraderAPI
@@ -118,6 +133,7 @@ def release_copies(root, names):
         config.GenerateAssignment.no_database = True   # nbgrader's --no-db is these two:
         config.SaveCells.enabled = False                # without it the Korean cells would
         #                                                 replace the English in the gradebook
+        config.ClearSolutions.code_stub, config.ClearSolutions.text_stub = stubs(language)
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
         for ps in names:
             if not source_path(language, ps, root).is_file():
