@@ -11,9 +11,9 @@ from lossopt.i18n import LANGUAGE_ENV, LANGUAGE_NAMES, LANGUAGES
 from lossopt.interactive import STATIC_ENV
 
 try:        # imported as tools.book_extension (the tests)
-    from .korean_search import SearchKorean
+    from .korean_search import SearchKorean, rules_digest
 except ImportError:     # as book_extension, from _config.yml's local_extensions path tools/
-    from korean_search import SearchKorean
+    from korean_search import SearchKorean, rules_digest
 
 
 def setup(app):
@@ -31,6 +31,8 @@ def setup(app):
     """
     os.environ[STATIC_ENV] = "1"
     app.add_search_language(SearchKorean)
+    # An "html" setting: a change of the rules rewrites (and so re-indexes) every page.
+    app.add_config_value("korean_search_rules", rules_digest(), "html")
     app.connect("config-inited", _kernels_speak_the_book_language)
     # Late, so the scripts other extensions add to each page are there already.
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)

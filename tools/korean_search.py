@@ -27,6 +27,7 @@ Not included, on purpose: 들 (plural; also ends 그들), 고/며/면 (verb endi
 verb would be cut), and chains of more than one particle that are not listed.
 """
 
+import hashlib
 import json
 
 from sphinx.search.en import SearchEnglish
@@ -69,6 +70,16 @@ KEEP = frozenset({
     "길이", "높이", "깊이", "넓이", "추가", "부가", "대가",
     "서로", "바로", "따로", "거의", "또는",
 })
+
+
+def rules_digest():
+    """A short digest of :data:`LONGEST_FIRST` and :data:`KEEP`, for the HTML build info.
+
+    Sphinx re-indexes only the pages it writes again; with the rules in the build info
+    (``book_extension.setup``), changing them makes an incremental build write every page.
+    """
+    rules = json.dumps([LONGEST_FIRST, sorted(KEEP)], ensure_ascii=False)
+    return hashlib.sha256(rules.encode()).hexdigest()[:16]
 
 
 def final_consonant(syllable):
