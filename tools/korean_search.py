@@ -2,11 +2,11 @@
 
 Sphinx has no Korean search language, so it indexed the Korean edition as English: words
 split on ``\\w+`` and Porter-stemmed, which leaves Korean words with their particles on
-(손실을, 손실이, 손실의 became three terms) and a reader who searched 손실 missed most
-of the pages that use it.  :class:`SearchKorean` indexes a Hangul word by its stem, the word
-with one trailing particle or copula ending removed (:data:`PARTICLES`), and every other word
-as the English search does (Porter stemmer, English stopwords), so Adam, SGD or momentum are
-found as before.
+(손실을, 손실이, 손실의 ... were 14 terms): a search for 모멘텀 missed the chapter that
+writes it only with a particle, and one for 모멘텀을 found one page of four.
+:class:`SearchKorean` indexes a Hangul word by its stem, the word with one trailing particle
+or copula ending removed (:data:`PARTICLES`), and every other word as the English search does
+(Porter stemmer, English stopwords), so Adam, SGD or momentum are found as before.
 
 The reader's query goes through the same rules in the browser: the JavaScript stemmer
 (:func:`js_stemmer_code`) is generated from the same tables, never written twice.
@@ -20,8 +20,9 @@ The rules are deliberately conservative, since a wrong cut merges two different 
   follow a vowel (로 also follows ㄹ: 학습률로).  So 증가 and 평가 keep their 가 (증 and
   평 end in a consonant), 차이, 사이 and 효과 keep their 이 and 과 (차, 사, 효 end in a
   vowel); words written in Latin letters (Adam은, SGD의) may take either form;
-* a few nouns of the course end in a syllable that is also a particle and that the rule
-  above allows (결과, 정의, 속도 ...): :data:`KEEP` leaves them whole.
+* a few words of the course end in a syllable that is also a particle and that the rule
+  above allows (결과, 정의, 속도, 서로 ...): :data:`KEEP` leaves them whole, alone or with a
+  particle after them (결과는 -> 결과).
 
 Not included, on purpose: 들 (plural; also ends 그들), 고/며/면 (verb endings: every
 verb would be cut), and chains of more than one particle that are not listed.
