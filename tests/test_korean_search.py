@@ -81,7 +81,7 @@ def words_to_compare():
 
 
 def javascript_stems(words, stemmer_code):
-    """Each word's stem by the JavaScript ``Stemmer`` that ``stemmer_code`` defines, run by node."""
+    """Each word's stem by the JavaScript ``Stemmer`` of ``stemmer_code``, run by node."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing (Node 20 builds the site's assets)", pytrace=False)

@@ -84,7 +84,7 @@ def rules_digest():
 
 
 def final_consonant(syllable):
-    """The final-consonant index (0 = none) of a Hangul syllable, or None for any other character."""
+    """The final-consonant index (0 = none) of a Hangul syllable; None for other characters."""
     code = ord(syllable)
     if not HANGUL_FIRST <= code <= HANGUL_LAST:
         return None
@@ -144,7 +144,7 @@ class SearchKorean(SearchEnglish):
 
     @property
     def js_stemmer_code(self):
-        """The browser's ``Stemmer``, the same rules as :meth:`stem` (see :func:`js_stemmer_code`)."""
+        """The browser's ``Stemmer``: :meth:`stem`'s rules, generated (:func:`js_stemmer_code`)."""
         return js_stemmer_code()
 
 
