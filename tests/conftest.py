@@ -2,11 +2,16 @@
 
 Any test file can use ``site_url`` (the served ``_build/html``, ending in ``/``)
 and ``browser`` (a Playwright browser context driving Debian's chromium), and
-``figure_settings`` around code that calls ``lossopt.i18n.set_language``.
+``figure_settings`` around code that calls ``lossopt.i18n.set_language``; the helpers
+``search_index``, ``pages_of`` and ``article_text`` read an edition's built search index
+and pages.
 """
 
 import functools
+import html
+import json
 import os
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -97,3 +102,25 @@ def figure_settings(monkeypatch):
     monkeypatch.setenv("LOSSOPT_LANGUAGE", "en")
     with matplotlib.rc_context():
         yield
+
+
+def search_index(edition_dir):
+    """An edition's ``searchindex.js``, as the dict ``Search.setIndex`` receives."""
+    text = (edition_dir / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def pages_of(index, term):
+    """The pages a search for the index ``term`` finds (in the page body or a title)."""
+    found = set()
+    for kind in ("terms", "titleterms"):
+        files = index[kind].get(term, [])
+        found |= {files} if isinstance(files, int) else set(files)
+    return {index["docnames"][k] for k in found}
+
+
+def article_text(page):
+    """The text of a built page's article (not the sidebar, which lists every chapter)."""
+    text = page.read_text(encoding="utf-8")
+    article = text[text.index('<article class="bd-article"'):text.index("</article>")]
+    return html.unescape(re.sub(r"<[^>]+>", " ", article))

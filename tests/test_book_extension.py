@@ -14,11 +14,13 @@ def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
         monkeypatch, tmp_path):
     monkeypatch.setenv(interactive.STATIC_ENV, "0")     # restored (deleted) after the test
     monkeypatch.setenv("PYTHONPATH", "/elsewhere")
-    handlers, directives, post_transforms = [], {}, []
+    handlers, directives, post_transforms, search_languages, settings = [], {}, [], [], []
     app = types.SimpleNamespace(
         srcdir=tmp_path, connect=lambda *args, **kwargs: handlers.append(args),
         add_directive=lambda name, cls, override=False: directives.__setitem__(name, cls),
-        add_post_transform=post_transforms.append)
+        add_post_transform=post_transforms.append,
+        add_search_language=search_languages.append,
+        add_config_value=lambda *args: settings.append(args))
     metadata = book_extension.setup(app)
     assert handlers == [("config-inited", book_extension._kernels_speak_the_book_language),
                         ("html-page-context", book_extension._drop_repeated_inline_scripts),
@@ -27,6 +29,8 @@ def test_sphinx_setup_turns_on_static_figures_and_puts_the_root_on_pythonpath(
                         ("doctree-read", book_extension._register_translated_exercises)]
     assert set(directives) == {"exercise", "exercise-start"}
     assert [t.builders for t in post_transforms] == [("gettext",)]
+    assert search_languages == [book_extension.SearchKorean]
+    assert settings == [("korean_search_rules", book_extension.rules_digest(), "html")]
     assert os.environ[interactive.STATIC_ENV] == "1"
     assert interactive.static_mode()
     assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path), "/elsewhere"]

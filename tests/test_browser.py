@@ -14,10 +14,10 @@ is saved under tests/screenshots/ (``<page>-<view>-<theme>-NN.png``).
 import importlib.util
 import json
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
-from conftest import ROOT, SITE
+from conftest import ROOT, SITE, article_text, search_index
 
 from lossopt.interactive import DPI, MIN_SCALE
 
@@ -364,6 +364,25 @@ def test_the_language_switch_opens_the_same_page_in_the_other_language(page, sit
     page.locator("nav.lossopt-language a").click()
     page.wait_for_url(site_url + name)
     assert page.locator("nav.lossopt-language a").inner_text() == "한국어"
+
+
+@pytest.mark.parametrize("query", ["모멘텀", "모멘텀을"])
+def test_the_korean_search_page_lists_every_page_of_a_word(page, site_url, site_dir, query):
+    """A Korean query, with or without a particle, finds each page that writes 모멘텀 in any form.
+
+    The browser cuts the query with the generated stemmer (tools/korean_search.py), the index
+    holds the pages' words cut the same way.
+    """
+    index = search_index(site_dir / "ko")
+    using = {f"ko/{doc}.html" for doc in index["docnames"]
+             if "모멘텀" in article_text(site_dir / "ko" / f"{doc}.html")}
+    page.goto(site_url + "ko/search.html?q=" + quote(query), wait_until="load")
+    page.wait_for_function("document.querySelector('p.search-summary')?.innerText.length > 0",
+                           timeout=TIMEOUT_MS)
+    links = page.locator("ul.search > li > a").evaluate_all("links => links.map(a => a.href)")
+    listed = {urlsplit(link).path.removeprefix("/") for link in links}
+    assert using and using <= listed, f"{query}: listed {sorted(listed)}"
+    assert page.console_errors == [], page.console_errors
 
 
 def test_every_page_has_its_korean_edition(site_dir):

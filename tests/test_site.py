@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import article_text, pages_of, search_index
 
 pytestmark = pytest.mark.slow
 
@@ -114,3 +115,21 @@ def test_problem_set_says_how_to_move_a_slider_before_its_first(site_dir, number
                  if cell.cell_type == "code" and "interactive_figure(" in cell.source)
     before = [cell for cell in notebook.cells[:first] if cell.cell_type == "markdown"][-1]
     assert NOTEBOOK_7_NOTE in " ".join(before.source.split())
+
+
+# Particles the pages attach to these words (tools/korean_search.py strips them).
+WITH_PARTICLE = r"(?:을|이|의|은|는|가|에서|에|과|와|으로|로|도|이다)\b"
+
+
+@pytest.mark.parametrize("word", ["손실", "모멘텀"])
+def test_korean_search_finds_a_word_on_every_page_that_adds_a_particle(site_dir, word):
+    """The Korean index holds 손실, not 손실을 and 손실이 apart: searching it finds them all."""
+    index = search_index(site_dir / "ko")
+    forms = re.compile(re.escape(word) + WITH_PARTICLE)
+    using = {doc for doc in index["docnames"]
+             if forms.search(article_text(site_dir / "ko" / f"{doc}.html"))}
+    assert using, f"no Korean page writes {word} with a particle"
+    assert using <= pages_of(index, word)
+    separate = sorted(term for kind in ("terms", "titleterms") for term in index[kind]
+                      if forms.fullmatch(term))
+    assert separate == [], f"{word} with a particle is indexed as another word"

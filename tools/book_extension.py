@@ -10,6 +10,11 @@ import os
 from lossopt.i18n import LANGUAGE_ENV, LANGUAGE_NAMES, LANGUAGES
 from lossopt.interactive import STATIC_ENV
 
+try:        # imported as tools.book_extension (the tests)
+    from .korean_search import SearchKorean, rules_digest
+except ImportError:     # as book_extension, from _config.yml's local_extensions path tools/
+    from korean_search import SearchKorean, rules_digest
+
 
 def setup(app):
     """Sphinx extension of the course book (``_config.yml`` lists it).
@@ -21,8 +26,13 @@ def setup(app):
     inline script that an extension registered twice is written once.  The kernels draw
     their figures in the book's language (``LOSSOPT_LANGUAGE``), every page links the same
     page in the other editions, and exercise titles are translated like any paragraph.
+    The Korean edition's search index and query drop Korean particles (``korean_search``);
+    Sphinx picks a search language by the edition's ``language``, so English is untouched.
     """
     os.environ[STATIC_ENV] = "1"
+    app.add_search_language(SearchKorean)
+    # An "html" setting: a change of the rules rewrites (and so re-indexes) every page.
+    app.add_config_value("korean_search_rules", rules_digest(), "html")
     app.connect("config-inited", _kernels_speak_the_book_language)
     # Late, so the scripts other extensions add to each page are there already.
     app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
