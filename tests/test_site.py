@@ -133,3 +133,12 @@ def test_korean_search_finds_a_word_on_every_page_that_adds_a_particle(site_dir,
     separate = sorted(term for kind in ("terms", "titleterms") for term in index[kind]
                       if forms.fullmatch(term))
     assert separate == [], f"{word} with a particle is indexed as another word"
+
+
+@pytest.mark.parametrize("page", CHAPTERS.values())
+def test_a_korean_page_toggles_its_hidden_code_in_korean(site_dir, page):
+    """myst-nb's toggle of a hidden code cell is a setting (tools/build_edition.py SETTINGS)."""
+    text = (site_dir / "ko" / "chapters" / f"{page}.html").read_text()
+    english = (site_dir / "chapters" / f"{page}.html").read_text()
+    assert "Show code cell" not in text and "Hide code cell" not in text
+    assert text.count("코드 보기") == english.count("Show code cell source") > 0

@@ -21,9 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("ko",)
-# The book's title in each edition (_config.yml's title is a setting, not a message of the
-# catalogs): the sidebar and every page's <title> show it.
-TITLES = {"ko": "손실 함수와 옵티마이저"}
+# The settings each edition changes besides the language: words of the page that are
+# settings, not messages of the catalogs.  The book's title (the sidebar and every page's
+# <title>), and the toggle of a hidden code cell (myst-nb puts "source", "outputs", ... in
+# for {type}: the book hides only cells' input, so the Korean toggle names the code).
+SETTINGS = {"ko": {"html_title": "손실 함수와 옵티마이저",
+                   "nb_code_prompt_show": "코드 보기",
+                   "nb_code_prompt_hide": "코드 숨기기"}}
 
 
 def build(language, toc="_toc.yml", into=ROOT / "_build" / "html"):
@@ -40,7 +44,7 @@ def build(language, toc="_toc.yml", into=ROOT / "_build" / "html"):
         ROOT, output, noconfig=True, path_config=ROOT / "_config.yml",
         confoverrides={"external_toc_path": Path(toc).as_posix(),
                        "latex_individualpages": False, "language": language,
-                       "html_title": TITLES[language]},
+                       **SETTINGS[language]},
         warningiserror=True, keep_going=True)
     if status:
         return status
