@@ -93,6 +93,26 @@ def browser(tmp_path_factory):
         context.close()
 
 
+#: Words the Korean edition keeps in Latin letters: the optimizers' and losses' names, the
+#: surfaces named after people, the code's names of hyperparameters, optimizers and
+#: functions, and the classes' logits.
+LATIN_NAMES = frozenset({
+    "GD", "SGD", "NAG", "Adagrad", "RMSProp", "AdaDelta", "Adam", "Nadam", "Momentum",
+    "MSE", "MAE", "L1", "L2", "Rosenbrock", "Beale",
+    "lr", "gamma", "beta1", "beta2", "eps", "sigma", "delta", "tau",
+    "gd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam",
+    "softmax", "log", "sign", "tanh", "cosh", "z0", "z1", "z2"})
+# What is not words: maths, a template's {fields}, a number written 1e+05.
+NOT_WORDS = re.compile(r"\$[^$]*\$|\{[^{}]*\}|\b\d+(?:\.\d+)?e[+-]?\d+\b")
+
+
+def english_words(text, names=LATIN_NAMES):
+    """The words of a Korean ``text`` that are English: runs of two or more Latin letters
+    (with ``_`` and trailing digits) outside its maths, fields and numbers, not in ``names``."""
+    return [word for word in re.findall(r"[A-Za-z][A-Za-z_]*\d*", NOT_WORDS.sub(" ", text))
+            if len(word) > 1 and word not in names]
+
+
 @pytest.fixture
 def figure_settings(monkeypatch):
     """Undo what ``lossopt.i18n.set_language`` (a Korean figure cell) changes for the process:

@@ -13,7 +13,7 @@ import jupytext
 import matplotlib
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, english_words
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -211,26 +211,9 @@ def test_every_frame_is_clean(chapter, monkeypatch):
     assert problems == [], f"{chapter}: {len(problems)} problems:\n" + "\n".join(problems)
 
 
-#: Words the Korean edition's figures keep in Latin letters: the optimizers' and losses'
-#: names, the surfaces named after people, the code's names of hyperparameters, optimizers
-#: and functions, and the classes' logits.
-LATIN_NAMES = {"GD", "SGD", "NAG", "Adagrad", "RMSProp", "AdaDelta", "Adam", "Nadam",
-               "Momentum", "MSE", "MAE", "L1", "L2", "Rosenbrock", "Beale",
-               "lr", "gamma", "beta1", "beta2", "eps", "sigma", "delta", "tau",
-               "gd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam",
-               "softmax", "log", "sign", "tanh", "cosh", "z0", "z1", "z2"}
-MATHS = re.compile(r"\$[^$]*\$")
-NUMBER = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b")
-WORD = re.compile(r"[A-Za-z]+\d*")
 #: Frames of each Korean figure drawn here: its words differ from the English frames', not
 #: its data, so a sample (first, last and evenly between) meets every text it shows.
 KOREAN_FRAMES = 8
-
-
-def english_words(text):
-    """The words of ``text`` outside its maths that are English (not in LATIN_NAMES)."""
-    plain = NUMBER.sub(" ", MATHS.sub(" ", text))
-    return [w for w in WORD.findall(plain) if len(w) > 1 and w not in LATIN_NAMES]
 
 
 def figure_texts(fig):

@@ -21,6 +21,7 @@ import pytest
 from grading import cases, confusions, language, verdict
 
 import make_source
+from conftest import LATIN_NAMES, english_words
 from test_confusions import visible_check_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,10 +172,8 @@ CODE_WORDS = ({f for task in cases.TASKS.values() for f in task.functions}
 
 
 def _english_words(text):
-    """The words of ``text`` that are English: runs of two or more Latin letters (and _),
-    outside maths ``$...$`` and format fields ``{...}``, that are not :data:`CODE_WORDS`."""
-    text = re.sub(r"\$[^$]*\$|\{[^{}]*\}", " ", text)
-    return [word for word in re.findall(r"[A-Za-z][A-Za-z_]+", text) if word not in CODE_WORDS]
+    """The English words of ``text``, a problem set's code names (:data:`CODE_WORDS`) aside."""
+    return english_words(text, LATIN_NAMES | CODE_WORDS)
 
 
 def figure_cell(lang, ps):
