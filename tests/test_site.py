@@ -130,8 +130,10 @@ def test_korean_search_finds_a_word_on_every_page_that_adds_a_particle(site_dir,
              if forms.search(article_text(site_dir / "ko" / f"{doc}.html"))}
     assert using, f"no Korean page writes {word} with a particle"
     assert using <= pages_of(index, word)
+    # a term of no page is a leftover of an incremental build (Sphinx keeps the old index's
+    # terms when it re-indexes every page), not a word the search finds
     separate = sorted(term for kind in ("terms", "titleterms") for term in index[kind]
-                      if forms.fullmatch(term))
+                      if forms.fullmatch(term) and pages_of(index, term))
     assert separate == [], f"{word} with a particle is indexed as another word"
 
 
