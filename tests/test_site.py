@@ -144,3 +144,13 @@ def test_a_korean_page_toggles_its_hidden_code_in_korean(site_dir, page):
     english = (site_dir / "chapters" / f"{page}.html").read_text()
     assert "Show code cell" not in text and "Hide code cell" not in text
     assert text.count("코드 보기") == english.count("Show code cell source") > 0
+
+
+@pytest.mark.parametrize("page", ["intro", "search", *(f"chapters/{p}" for p in CHAPTERS.values())])
+def test_a_korean_page_s_theme_words_are_korean(site_dir, page):
+    """The footer and the search box: settings of the edition, not catalog messages."""
+    text = (site_dir / "ko" / f"{page}.html").read_text()
+    author = re.search(r'<p class="component-author">\s*(.*?)\s*</p>', text, re.S).group(1)
+    assert author == "지은이: 손실 함수와 옵티마이저 강좌"   # the theme's catalog said 으로
+    placeholders = set(re.findall(r'placeholder="([^"]*)"', text))
+    assert placeholders == {"이 책에서 검색..."}

@@ -61,7 +61,9 @@
   function addSwitch() {
     if (document.querySelector("nav.lossopt-language")) return;
     var links = document.querySelectorAll('link[rel="alternate"][hreflang]');
-    var place = document.querySelector(".bd-article") || document.querySelector(".bd-content");
+    // the search page has no article: its search column (.bd-content is a row of columns)
+    var place = document.querySelector(".bd-article") ||
+      document.querySelector(".bd-search-container");
     if (!links.length || !place) return;
     var nav = document.createElement("nav");
     nav.className = "lossopt-language";

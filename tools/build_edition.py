@@ -22,12 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("ko",)
 # The settings each edition changes besides the language: words of the page that are
-# settings, not messages of the catalogs.  The book's title (the sidebar and every page's
-# <title>), and the toggle of a hidden code cell (myst-nb puts "source", "outputs", ... in
-# for {type}: the book hides only cells' input, so the Korean toggle names the code).
+# settings, not messages of the catalogs (a dict is merged into the book's own).  The book's
+# title (the sidebar and every page's <title>) and author (the footer), the toggle of a hidden
+# code cell (myst-nb puts "source", "outputs", ... in for {type}: the book hides only cells'
+# input, so the Korean toggle names the code), the search box's prompt, and the footer's
+# "By" (_templates/author.html: the theme's Korean catalog says 으로).
 SETTINGS = {"ko": {"html_title": "손실 함수와 옵티마이저",
+                   "author": "손실 함수와 옵티마이저 강좌",
                    "nb_code_prompt_show": "코드 보기",
-                   "nb_code_prompt_hide": "코드 숨기기"}}
+                   "nb_code_prompt_hide": "코드 숨기기",
+                   "html_theme_options": {"search_bar_text": "이 책에서 검색..."},
+                   "html_context": {"author_by": "지은이:"}}}
 
 
 def build(language, toc="_toc.yml", into=ROOT / "_build" / "html"):
