@@ -114,6 +114,15 @@ def grade_task(root, ps, student, db_url, base_uid):
     return student, problem, time.monotonic() - start, notes
 
 
+#: Dask settings of the local cluster's workers.  Dask's statistical profiler samples every
+#: thread's stack each 10 ms, holding the GIL the grading needs between the kernel's
+#: messages: with it, 100 submissions took 177.0 s on a local cluster of 2 against the old
+#: process pool's 163.6 s; without it 158.8 s against 159.5 s (benchmarks/cluster.md,
+#: tools/cluster_benchmark.py, a quiet 2-CPU machine).  Workers of a cluster of one's own
+#: take the same setting from ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` (README).
+WORKER_SETTINGS = {"distributed.worker.profile.enabled": False}
+
+
 @contextlib.contextmanager
 def dask_client(jobs=None, scheduler=None, scratch=None):
     """A client of the cluster at ``scheduler``, or of a new local one of ``jobs`` workers."""
@@ -124,7 +133,8 @@ def dask_client(jobs=None, scheduler=None, scratch=None):
         with Client(scheduler, timeout="30s") as client:
             yield client
         return
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), \
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                          **WORKER_SETTINGS}), \
             LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                          dashboard_address=None, silence_logs=logging.ERROR,
                          local_directory=scratch) as local, \
