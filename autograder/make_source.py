@@ -828,8 +828,9 @@ def figure_source(ps, language="en"):
         data = data[:start] + _literal(tr(language, text)).encode() + data[end:]
     head = "import matplotlib.pyplot as plt\n"
     if language != "en":
+        comment = tr(language, FIGURE_LANGUAGE_COMMENT)
         head += (f"from lossopt.i18n import set_language\n\n"
-                 f"set_language({_literal(language)})   # {tr(language, FIGURE_LANGUAGE_COMMENT)}\n")
+                 f"set_language({_literal(language)})   # {comment}\n")
     return head + data.decode()
 
 

@@ -60,7 +60,9 @@ TEXT_STUB = N_("YOUR ANSWER HERE")
 
 
 def stubs(language):
-    """nbgrader's ``ClearSolutions`` stubs in ``language``: (code stub by kernel language, text stub)."""
+    """nbgrader's ``ClearSolutions`` stubs in ``language``.
+
+    Returns (the code stub by kernel language, the text stub)."""
     code = f"# {tr(language, CODE_STUB)}\nraise NotImplementedError()"
     return {"python": code}, tr(language, TEXT_STUB)
 
