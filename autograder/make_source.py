@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from grading import cases, confusions, language  # noqa: E402
-from grading.language import CODE_STUB, N_, tr  # noqa: E402
+from grading.language import N_, stub_comment, tr  # noqa: E402
 from solutions import losses, optimizers, residuals, training  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -742,7 +742,7 @@ PS["ps4"] = dict(
     from lossopt.race import plot_race, race
 
     names = ["momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "nadam"]
-    surfaces = {tr(name): name for name in ["ravine", "rosenbrock", "saddle"]}   # by shown name
+    surfaces = ["ravine", "rosenbrock", "saddle"]
 
 
     def pair(name):
@@ -750,7 +750,7 @@ PS["ps4"] = dict(
 
 
     def probe(name):
-        for surface in surfaces.values():   # a few steps on each surface the slider offers
+        for surface in surfaces:   # a few steps on each surface the slider offers
             race({name: pair(name)}, surface, n_steps=3)
         return 0.0
 
@@ -762,12 +762,12 @@ PS["ps4"] = dict(
     def draw(surface):
         fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
         if mine:
-            plot_race(ax, surfaces[surface], race(mine, surfaces[surface], n_steps=150))
-        ax.set_title(_("your optimizers on the {surface} surface").format(surface=surface))
+            plot_race(ax, surface, race(mine, surface, n_steps=150))
+        ax.set_title(_("your optimizers on the {surface} surface").format(surface=tr(surface)))
         return fig
 
 
-    interactive_figure(draw, surface=Slider.choices(list(surfaces), label=_("surface")))
+    interactive_figure(draw, surface=Slider.choices(surfaces, names=tr, label=_("surface")))
     """,
 )
 
@@ -844,7 +844,7 @@ def build(ps, language="en"):
         provided |= _free_names(setup_src) | {
             n.name for n in ast.parse(setup_src).body if isinstance(n, ast.ClassDef)}
     brief = (prose(spec["brief"], language) + "\n\n"
-             + tr(language, GRADING_NOTE).format(stub=f"`# {tr(language, CODE_STUB)}`"))
+             + tr(language, GRADING_NOTE).format(stub=f"`{stub_comment(language)}`"))
     cells = [md(f"# {prose(spec['title'], language)}\n\n" + brief, grade_id="brief"),
              setup_cell(setup_src), helpers_cell(tasks, language)]
     cells += _section(tasks, provided, spec["intro"], language)

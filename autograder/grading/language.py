@@ -59,11 +59,16 @@ CODE_STUB = N_("YOUR CODE HERE")
 TEXT_STUB = N_("YOUR ANSWER HERE")
 
 
+def stub_comment(language):
+    """The comment line that marks where a student writes code, in ``language``."""
+    return f"# {tr(language, CODE_STUB)}"
+
+
 def stubs(language):
     """nbgrader's ``ClearSolutions`` stubs in ``language``.
 
     Returns (the code stub by kernel language, the text stub)."""
-    code = f"# {tr(language, CODE_STUB)}\nraise NotImplementedError()"
+    code = f"{stub_comment(language)}\nraise NotImplementedError()"
     return {"python": code}, tr(language, TEXT_STUB)
 
 
