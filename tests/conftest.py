@@ -113,6 +113,45 @@ def english_words(text, names=LATIN_NAMES):
             if len(word) > 1 and word not in names]
 
 
+def run_recording_figures(sources, where, static=None):
+    """Run the code ``sources`` in one namespace, ``interactive_figure`` replaced by a recorder.
+
+    Returns [(draw, sliders)], one for each interactive figure the code makes, so a test can
+    draw any frame itself; ``static``, a list, receives every other figure the code draws,
+    before it is closed.  ``where`` names the code in tracebacks.
+    """
+    import lossopt.interactive
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    figures = []
+
+    def record(draw, max_frames=60, **sliders):
+        figures.append((draw, sliders))
+
+    original = lossopt.interactive.interactive_figure
+    lossopt.interactive.interactive_figure = record
+    namespace = {"__name__": "__chapter__", "display": lambda *args, **kwargs: None}
+    try:
+        for source in sources:
+            exec(compile(source, where, "exec"), namespace)
+            if static is not None:
+                static += [plt.figure(number) for number in plt.get_fignums()]
+            plt.close("all")
+    finally:
+        lossopt.interactive.interactive_figure = original
+    return figures
+
+
+def figure_texts(fig):
+    """Every text of ``fig`` (titles, labels, ticks, legends, notes), hidden ones too."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+
+
 @pytest.fixture
 def figure_settings(monkeypatch):
     """Undo what ``lossopt.i18n.set_language`` (a Korean figure cell) changes for the process:

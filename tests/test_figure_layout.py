@@ -13,7 +13,7 @@ import jupytext
 import matplotlib
 import numpy as np
 import pytest
-from conftest import ROOT, english_words
+from conftest import ROOT, english_words, figure_texts, run_recording_figures
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -45,27 +45,10 @@ def recorded_figures(chapter, static=None):
     ``static``, a list, receives every other figure the code draws, before it is closed.
     """
     notebook = jupytext.read(ROOT / "chapters" / chapter)
-    figures = []
-
-    def record(draw, max_frames=60, **sliders):
-        figures.append((draw, sliders))
-        return None
-
-    original = lossopt.interactive.interactive_figure
-    lossopt.interactive.interactive_figure = record
-    namespace = {"__name__": "__chapter__", "display": lambda *args, **kwargs: None}
-    try:
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                source = "\n".join(line for line in cell.source.splitlines()
-                                   if not line.lstrip().startswith(("%", "!")))
-                exec(compile(source, f"{chapter} cell", "exec"), namespace)
-                if static is not None:
-                    static += [plt.figure(number) for number in plt.get_fignums()]
-                plt.close("all")
-    finally:
-        lossopt.interactive.interactive_figure = original
-    return figures
+    sources = ["\n".join(line for line in cell.source.splitlines()
+                         if not line.lstrip().startswith(("%", "!")))
+               for cell in notebook.cells if cell.cell_type == "code"]
+    return run_recording_figures(sources, f"{chapter} cell", static)
 
 
 def visible_lines(ax):
@@ -214,12 +197,6 @@ def test_every_frame_is_clean(chapter, monkeypatch):
 #: Frames of each Korean figure drawn here: its words differ from the English frames', not
 #: its data, so a sample (first, last and evenly between) meets every text it shows.
 KOREAN_FRAMES = 8
-
-
-def figure_texts(fig):
-    """Every text a reader sees in ``fig``: titles, labels, ticks, legends, notes."""
-    fig.canvas.draw()
-    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
 def english_in(texts, where):

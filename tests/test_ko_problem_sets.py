@@ -21,7 +21,7 @@ import pytest
 from grading import cases, confusions, language, verdict
 
 import make_source
-from conftest import LATIN_NAMES, english_words
+from conftest import LATIN_NAMES, english_words, figure_texts, run_recording_figures
 from test_confusions import visible_check_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,9 +207,9 @@ def test_the_korean_figure_cell_holds_no_english_text(ps):
     assert {text: words for text, words in english.items() if words} == {}
 
 
-def _drawn_figures(ps, monkeypatch):
+def _drawn_texts(ps):
     """Run the Korean notebook ``ps`` with its reference solutions, in this process, and draw
-    its figure for every slider value: (figures drawn, texts its sliders show).
+    its figure for every slider value: (the texts of each frame, the texts its sliders show).
 
     No kernel: each code cell but the visible checks runs in one namespace, and
     ``interactive_figure`` hands back ``draw`` and the sliders instead of making widgets.
@@ -217,40 +217,30 @@ def _drawn_figures(ps, monkeypatch):
     """
     import itertools
 
-    import lossopt.interactive
-    import matplotlib
     import matplotlib.pyplot as plt
 
-    shown = []
-    monkeypatch.setattr(lossopt.interactive, "interactive_figure",
-                        lambda draw, **sliders: shown.append((draw, sliders)))
-    matplotlib.use("Agg")
-    ns = {"display": lambda *args, **kwargs: None}
-    for cell in notebook("ko", ps).cells:
+    def runs(cell):     # every code cell but the visible checks
         meta = nbgrader_meta(cell)
-        if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
-            exec(cell.source, ns)
-    ((draw, sliders),) = shown
-    figures, slider_texts = [], []
+        return cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution"))
+
+    sources = [cell.source for cell in notebook("ko", ps).cells if runs(cell)]
+    ((draw, sliders),) = run_recording_figures(sources, f"{ps} (ko) cell")
+    frames, slider_texts = [], []
     for name, slider in sliders.items():
         slider_texts += [slider.label or name, *slider.labels()]
     for values in itertools.product(*(slider.values for slider in sliders.values())):
         fig = draw(**dict(zip(sliders, values)))
-        fig.canvas.draw()
-        figures.append(fig)
+        frames.append(figure_texts(fig))
         plt.close(fig)
-    return figures, slider_texts
+    return frames, slider_texts
 
 
 @pytest.mark.parametrize("ps", PROBLEM_SETS)
-def test_a_korean_figure_draws_korean(ps, monkeypatch, figure_settings, recwarn):
+def test_a_korean_figure_draws_korean(ps, figure_settings, recwarn):
     """Its titles, axes, legends and sliders, lossopt's own texts among them, in Korean, in a
     font that has every Hangul glyph."""
-    import matplotlib.text
-
-    figures, slider_texts = _drawn_figures(ps, monkeypatch)
-    for fig in figures:
-        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    frames, slider_texts = _drawn_texts(ps)
+    for texts in frames:
         assert any(HANGUL.search(text) for text in texts), texts
         assert {text: _english_words(text) for text in texts if _english_words(text)} == {}
     assert [text for text in slider_texts if _english_words(text)] == []
