@@ -249,7 +249,20 @@ def interrupted(batch, tmp_path_factory):
     return {"rc": rc, "seconds": time.monotonic() - start,
             "stderr": (scratch / "err").read_text(),
             "state": json.loads((root / "autograded" / ".graded-hashes.json").read_text()),
-            "left": run_processes()}
+            "left": processes_left_after(LINGER)}
+
+
+# Seconds a process of the run may take to end after the run did: multiprocessing's resource
+# tracker exits when it sees its parent's pipe close, a moment after (once seen still alive).
+LINGER = 10
+
+
+def processes_left_after(seconds):
+    """The run's processes (:func:`run_processes`) still alive ``seconds`` after it ended."""
+    deadline = time.monotonic() + seconds
+    while (left := run_processes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
 
 
 def run_processes():
